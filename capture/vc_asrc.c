@@ -1,0 +1,238 @@
+/* vc_asrc.c - audio sources: tone[:HZ] and file:PATH.wav, 48 kHz mono.
+ *
+ * The tone (see vc_asrc.h): a sine at -12 dBFS (peak 8192).  At every whole
+ * second of the capture clock a click replaces it for VC_TONE_CLICK_MS
+ * (5 ms = 240 samples): a full-scale (peak 32000) cosine burst at 3 kHz
+ * (1 kHz when the tone itself lies in 2..4.5 kHz), starting at its peak in
+ * the first sample whose capture time t0 + n * 1e6/48000 is at or past the
+ * second (the previous sample's time is before it).  The click is 12 dB
+ * above the tone with an instant attack, so after Opus and concealment its
+ * onset is still the first place where the level jumps to several times
+ * the tone's (tests/tools/vc_analyze.c finds it that way).
+ *
+ * Timing is kept in units of 1/48 us so sample times are exact:
+ * A(n) = 48 * t0 + 1000 * n, and sample n starts a click iff
+ * A(n) mod 48e6 < 1000.  Everything is a function of (t0, n), so any
+ * chunking of the reads gives the same samples.
+ */
+#include "vc_asrc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vc_pace.h"
+#include "vc_wav.h"
+
+#define TONE_PEAK 8192.0   /* -12 dBFS */
+#define CLICK_PEAK 32000.0
+#define CLICK_SAMPLES (VC_TONE_CLICK_MS * VC_AUDIO_RATE / 1000)
+#define TICKS_PER_S UINT64_C(48000000) /* 1/48 us units */
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static double click_hz(double tone_hz)
+{
+	return (tone_hz >= 2000.0 && tone_hz <= 4500.0) ? 1000.0 : 3000.0;
+}
+
+/* Fractional phase (cycles) of sample n of a sine at hz, computed so that
+ * precision does not decay with n. */
+static double phase_at(double hz, uint64_t n)
+{
+	double whole = fmod((double)(n / VC_AUDIO_RATE) * hz, 1.0);
+	double part = (double)(n % VC_AUDIO_RATE) * hz / VC_AUDIO_RATE;
+	return fmod(whole + part, 1.0);
+}
+
+void vc_tone_init(struct vc_tone *t, double hz, uint64_t t0_us)
+{
+	t->hz = hz;
+	t->t0_us = t0_us;
+	t->n = 0;
+	t->phase = 0.0;
+}
+
+void vc_tone_generate(struct vc_tone *t, int16_t *pcm, int frames)
+{
+	const double inc = t->hz / VC_AUDIO_RATE;
+	const double cinc = click_hz(t->hz) / VC_AUDIO_RATE;
+	double ph = phase_at(t->hz, t->n);
+	uint64_t a = 48u * t->t0_us + 1000u * t->n;
+
+	for (int i = 0; i < frames; i++) {
+		/* Samples since the last whole-second crossing. */
+		uint64_t since = (a % TICKS_PER_S) / 1000u;
+		double v;
+		if (since < CLICK_SAMPLES)
+			v = CLICK_PEAK * cos(2.0 * M_PI * cinc * (double)since);
+		else
+			v = TONE_PEAK * sin(2.0 * M_PI * ph);
+		pcm[i] = (int16_t)lrint(v);
+		ph += inc;
+		if (ph >= 1.0)
+			ph -= 1.0;
+		a += 1000u;
+	}
+	t->n += (uint64_t)frames;
+	t->phase = ph;
+}
+
+#define FILE_CHUNK 960
+
+struct vc_asrc {
+	int is_file;
+	struct vc_tone tone;
+	double hz;
+	struct vc_wav_reader wav;
+	int16_t tmp[FILE_CHUNK * 2];
+	const struct vc_clock *clock;
+	int paced;
+	int started;
+	uint64_t t0;
+	uint64_t n; /* next sample's number on the timeline */
+};
+
+int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cfg *cfg,
+		 char *err, size_t errlen)
+{
+	struct vc_asrc *s;
+	int rc;
+
+	*out = NULL;
+	if (!spec || !cfg) {
+		snprintf(err, errlen, "audio source: no spec");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "audio source: out of memory");
+		return -ENOMEM;
+	}
+	s->clock = cfg->clock ? cfg->clock : vc_clock_monotonic();
+	s->paced = cfg->paced;
+	if (strcmp(spec, "tone") == 0) {
+		s->hz = 440.0;
+	} else if (strncmp(spec, "tone:", 5) == 0) {
+		char *end;
+		double hz = strtod(spec + 5, &end);
+		if (end == spec + 5 || *end != '\0' || !(hz >= 20.0 && hz <= 20000.0)) {
+			snprintf(err, errlen, "tone: bad frequency '%.32s' (20..20000 Hz)",
+				 spec + 5);
+			rc = -EINVAL;
+			goto fail;
+		}
+		s->hz = hz;
+	} else if (strncmp(spec, "file:", 5) == 0) {
+		rc = vc_wav_open(&s->wav, spec + 5, err, errlen);
+		if (rc < 0)
+			goto fail;
+		s->is_file = 1;
+		if (s->wav.rate != VC_AUDIO_RATE || s->wav.channels > 2) {
+			snprintf(err, errlen,
+				 "file:%.200s: %d Hz %d channels unsupported (48000 Hz mono or stereo)",
+				 spec + 5, s->wav.rate, s->wav.channels);
+			rc = -ENOTSUP;
+			goto fail;
+		}
+		if (s->wav.data_bytes == 0) {
+			snprintf(err, errlen, "file:%.200s: no samples", spec + 5);
+			rc = -ENODATA;
+			goto fail;
+		}
+	} else {
+		snprintf(err, errlen,
+			 "unknown audio source '%.64s' (tone[:HZ] | file:PATH.wav)", spec);
+		rc = -EINVAL;
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	vc_asrc_close(s);
+	return rc;
+}
+
+void vc_asrc_close(struct vc_asrc *s)
+{
+	if (!s)
+		return;
+	if (s->is_file)
+		vc_wav_close(&s->wav);
+	free(s);
+}
+
+static int read_file(struct vc_asrc *s, int16_t *pcm, int frames)
+{
+	int done = 0, rewinds = 0;
+
+	while (done < frames) {
+		int want = frames - done;
+		if (want > FILE_CHUNK)
+			want = FILE_CHUNK;
+		int got = vc_wav_read(&s->wav, s->wav.channels == 1 ? pcm + done : s->tmp, want);
+		if (got < 0)
+			return got;
+		if (got == 0) {
+			if (++rewinds > 2)
+				return -ENODATA;
+			int rc = vc_wav_rewind(&s->wav);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		rewinds = 0;
+		if (s->wav.channels == 2)
+			for (int i = 0; i < got; i++)
+				pcm[done + i] = (int16_t)(((int)s->tmp[2 * i] +
+							   (int)s->tmp[2 * i + 1]) / 2);
+		done += got;
+	}
+	return frames;
+}
+
+static uint64_t sample_time(const struct vc_asrc *s, uint64_t n)
+{
+	return s->t0 + (n / VC_AUDIO_RATE) * 1000000u + ((n % VC_AUDIO_RATE) * 1000000u) / VC_AUDIO_RATE;
+}
+
+int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_us)
+{
+	if (frames <= 0 || !pcm)
+		return frames == 0 ? 0 : -EINVAL;
+	uint64_t now = vc_clock_now(s->clock);
+	if (!s->started) {
+		s->started = 1;
+		s->t0 = now;
+		s->n = 0;
+		vc_tone_init(&s->tone, s->hz, now);
+	}
+	uint64_t due = sample_time(s, s->n);
+	if (s->paced) {
+		uint64_t chunk_us = (uint64_t)frames * 1000000u / VC_AUDIO_RATE;
+		if (now > due && now - due > chunk_us) {
+			/* More than a chunk late: skip to now rather than burst. */
+			uint64_t el = now - s->t0;
+			s->n = (el / 1000000u) * VC_AUDIO_RATE +
+			       ((el % 1000000u) * VC_AUDIO_RATE) / 1000000u;
+			due = sample_time(s, s->n);
+		} else if (now < due) {
+			vc_pace_wait(s->clock, due);
+		}
+	}
+	if (s->is_file) {
+		int rc = read_file(s, pcm, frames);
+		if (rc < 0)
+			return rc;
+	} else {
+		s->tone.n = s->n;
+		vc_tone_generate(&s->tone, pcm, frames);
+	}
+	s->n += (uint64_t)frames;
+	*capture_us = due;
+	return frames;
+}
