@@ -1,0 +1,94 @@
+/* vc_stats.c - format the per-second stats object. */
+#include "vc_stats.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define LD(x) atomic_load(&s->x)
+
+void vc_stats_init(struct vc_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static double rate(uint64_t now, uint64_t before, double secs)
+{
+	return secs > 0 ? (double)(now - before) / secs : 0.0;
+}
+
+/* A latency figure, or null before the first measurement. */
+static void put_ms(FILE *fp, const char *name, uint64_t us)
+{
+	if (us)
+		fprintf(fp, ",\"%s\":%.1f", name, (double)us / 1000.0);
+	else
+		fprintf(fp, ",\"%s\":null", name);
+}
+
+void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot *snap,
+		    struct vc_stats_prev *prev, uint64_t t0_us)
+{
+	double secs = (double)(snap->t_us - prev->t_us) / 1e6;
+	uint64_t fe = LD(frames_encoded), vob = LD(video_out_bytes), aob = LD(audio_out_bytes);
+	uint64_t fd = LD(frames_decoded), vib = LD(video_in_bytes), aib = LD(audio_in_bytes);
+
+	fprintf(fp, "{\"t_ms\":%" PRIu64 ",\"state\":\"%s\"", (snap->t_us - t0_us) / 1000u, snap->state);
+	if (snap->rtt_us > 0)
+		fprintf(fp, ",\"rtt_ms\":%.2f", (double)snap->rtt_us / 1000.0);
+	else
+		fputs(",\"rtt_ms\":null", fp);
+
+	fprintf(fp, ",\"video_out\":{\"frames_encoded\":%" PRIu64 ",\"fps\":%.1f,\"kbps\":%.1f,"
+		    "\"target_kbps\":%u,\"width\":%d,\"height\":%d,\"keyframes\":%" PRIu64
+		    ",\"nacks_received\":%" PRIu64 ",\"plis_received\":%" PRIu64 ",\"retransmitted\":%" PRIu64
+		    ",\"frames_captured\":%" PRIu64 ",\"packets\":%" PRIu64 "}",
+		fe, rate(fe, prev->frames_encoded, secs), rate(vob, prev->video_out_bytes, secs) * 8 / 1000,
+		snap->video_kbps_target, snap->width, snap->height, LD(keyframes), LD(nacks_received),
+		LD(plis_received), LD(retransmitted), LD(frames_captured), LD(video_out_packets));
+
+	fprintf(fp, ",\"video_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
+		    ",\"jitter_ms\":%.2f,\"frames_decoded\":%" PRIu64 ",\"frames_dropped\":%" PRIu64
+		    ",\"fps\":%.1f,\"kbps\":%.1f,\"freezes\":%" PRIu64 ",\"freeze_ms\":%" PRIu64,
+		LD(video_in_packets), snap->in_lost[0], snap->in_jitter_ms[0], fd,
+		LD(frames_dropped) + LD(frames_given_up), rate(fd, prev->frames_decoded, secs),
+		rate(vib, prev->video_in_bytes, secs) * 8 / 1000, LD(freezes), LD(freeze_ms));
+	put_ms(fp, "jb_delay_ms", LD(video_jb_us));
+	put_ms(fp, "e2e_latency_ms", LD(video_e2e_us));
+	fprintf(fp, ",\"nacks_sent\":%" PRIu64 ",\"plis_sent\":%" PRIu64 ",\"width\":%u,\"height\":%u",
+		LD(nacks_sent), LD(plis_sent), LD(width), LD(height));
+	put_ms(fp, "decode_ms", LD(decode_us));
+	fputc('}', fp);
+
+	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,\"overflows\":%" PRIu64 "}",
+		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000, LD(audio_overflows));
+
+	fprintf(fp, ",\"audio_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
+		    ",\"jitter_ms\":%.2f,\"concealed_ms\":%" PRIu64 ",\"fec_recovered\":%" PRIu64
+		    ",\"kbps\":%.1f,\"late\":%" PRIu64 ",\"played_ms\":%" PRIu64,
+		LD(audio_in_packets), snap->in_lost[1], snap->in_jitter_ms[1], LD(concealed_ms),
+		LD(fec_recovered), rate(aib, prev->audio_in_bytes, secs) * 8 / 1000, LD(audio_late),
+		LD(audio_played_ms));
+	fprintf(fp, ",\"jb_delay_ms\":%.1f,\"jb_target_ms\":%u", (double)LD(audio_jb_us) / 1000.0,
+		snap->audio_jb_target_ms);
+	put_ms(fp, "e2e_latency_ms", LD(audio_e2e_us));
+	fputs(",\"drift_ppm\":null}", fp);
+
+	fputs(",\"av_sync_ms\":null", fp);
+	fprintf(fp, ",\"rejected\":{\"bad_source\":%" PRIu64 ",\"malformed\":%" PRIu64
+		    ",\"auth_failed\":%" PRIu64 ",\"unknown_pt\":%" PRIu64 ",\"unknown_ssrc\":%" PRIu64
+		    ",\"bad_sequence\":%" PRIu64 "}",
+		LD(rejected_bad_source), LD(rejected_malformed), LD(rejected_auth), LD(rejected_unknown_pt),
+		LD(rejected_unknown_ssrc), LD(rejected_sequence));
+	fprintf(fp, ",\"rtcp\":{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", LD(rtcp_sent),
+		LD(rtcp_received));
+	fputs("}\n", fp);
+	fflush(fp);
+
+	prev->t_us = snap->t_us;
+	prev->frames_encoded = fe;
+	prev->video_out_bytes = vob;
+	prev->audio_out_bytes = aob;
+	prev->frames_decoded = fd;
+	prev->video_in_bytes = vib;
+	prev->audio_in_bytes = aib;
+}

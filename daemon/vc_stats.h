@@ -1,0 +1,64 @@
+/* vc_stats.h - call statistics and the JSON Lines writer (--stats).
+ *
+ * Counters are C11 atomics bumped by whichever thread sees the event and
+ * read once a second by the main thread; names in the output follow
+ * DESIGN.md (getStats style).
+ */
+#ifndef VC_STATS_H
+#define VC_STATS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vc_stats {
+	/* video out */
+	_Atomic uint64_t frames_captured, frames_encoded, keyframes;
+	_Atomic uint64_t video_out_packets, video_out_bytes;
+	_Atomic uint64_t plis_received, nacks_received, retransmitted;
+	/* video in */
+	_Atomic uint64_t video_in_packets, video_in_bytes;
+	_Atomic uint64_t frames_decoded, frames_dropped, frames_given_up;
+	_Atomic uint64_t freezes, freeze_ms;
+	_Atomic uint64_t video_e2e_us, video_jb_us, decode_us;
+	_Atomic uint64_t plis_sent, nacks_sent;
+	_Atomic uint32_t width, height;
+	/* audio out */
+	_Atomic uint64_t audio_out_packets, audio_out_bytes, audio_overflows;
+	/* audio in */
+	_Atomic uint64_t audio_in_packets, audio_in_bytes, audio_late;
+	_Atomic uint64_t concealed_ms, fec_recovered, audio_played_ms;
+	_Atomic uint64_t audio_e2e_us, audio_jb_us;
+	/* session */
+	_Atomic uint64_t rtcp_sent, rtcp_received, send_errors, send_dropped;
+	_Atomic uint64_t rejected_bad_source, rejected_malformed, rejected_unknown_pt;
+	_Atomic uint64_t rejected_unknown_ssrc, rejected_sequence, rejected_auth;
+};
+
+/* What only the call can compute, gathered under its locks. */
+struct vc_stats_snapshot {
+	uint64_t t_us;
+	const char *state;
+	int64_t rtt_us;          /* < 0 or 0: unknown */
+	uint32_t video_kbps_target;
+	int width, height;       /* sent */
+	uint32_t audio_jb_target_ms;
+	bool in_active[2];       /* video, audio */
+	int64_t in_lost[2];
+	double in_jitter_ms[2];
+};
+
+/* Previous values for per-second rates. */
+struct vc_stats_prev {
+	uint64_t t_us;
+	uint64_t frames_encoded, video_out_bytes, audio_out_bytes;
+	uint64_t frames_decoded, video_in_bytes, audio_in_bytes;
+};
+
+void vc_stats_init(struct vc_stats *s);
+/* Write one JSON object and a newline; updates prev. */
+void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot *snap,
+		    struct vc_stats_prev *prev, uint64_t t0_us);
+
+#endif
