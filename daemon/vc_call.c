@@ -22,6 +22,7 @@
 #include "vc_clock.h"
 #include "vc_framebuf.h"
 #include "vc_jb.h"
+#include "vc_nack.h"
 #include "vc_net.h"
 #include "vc_opus.h"
 #include "vc_queue.h"
@@ -44,7 +45,10 @@
 #define AUDIO_RING_BLOCKS 16
 #define PEER_LOST_US 5000000u
 #define DRAIN_MAX_US 1500000u
-#define PLI_MIN_INTERVAL_US 1000000u
+#define PLI_MIN_INTERVAL_US 250000u /* re-ask if the keyframe itself was lost */
+#define HISTORY_PACKETS 1024        /* sent video packets kept for NACK, ~1 s at 2 Mbit/s */
+#define RESEND_MIN_US 10000u        /* one retransmission of a packet per 10 ms at most */
+#define NACK_BATCH 64
 #define CAPTURE_SLOTS 256         /* audio seq -> capture time side table */
 
 enum call_state { ST_CONNECTING, ST_CONNECTED, ST_PEER_LOST, ST_ENDED };
@@ -78,6 +82,19 @@ struct tx_stream {
 	uint32_t rate;
 	bool sent_any;
 	uint32_t packets, octets; /* RTCP SR counters (wrap as the RFC says) */
+};
+
+/* Sent video packets, for retransmission on NACK.  Written by the send
+ * thread, read by the receive thread; guarded by its own mutex. */
+struct tx_history {
+	pthread_mutex_t lock;
+	struct hist_slot {
+		bool valid;
+		uint16_t seq;
+		uint16_t len;
+		uint64_t resent_us;
+		uint8_t data[VC_RTP_MAX_PACKET];
+	} slot[HISTORY_PACKETS];
 };
 
 /* A remote stream; guarded by rx_lock. */
@@ -126,6 +143,7 @@ struct vc_call {
 	uint16_t transport_seq;
 	uint32_t video_ts_offset;
 	uint32_t audio_ts_offset;
+	struct tx_history *hist;
 
 	/* receive side */
 	pthread_mutex_t rx_lock;
@@ -133,6 +151,9 @@ struct vc_call {
 	struct rx_stream rx[N_STREAMS];
 	struct vc_framebuf *fb;
 	struct vc_jb *jb;
+	struct vc_nack vnack;                  /* video holes to request (receive thread) */
+	uint64_t last_nack_us;                 /* receive thread */
+	uint32_t video_target_ms;              /* current frame buffer target (receive thread) */
 	uint64_t audio_capture[CAPTURE_SLOTS]; /* by seq % CAPTURE_SLOTS */
 	uint16_t audio_capture_seq[CAPTURE_SLOTS];
 	_Atomic int64_t clock_offset_us;       /* local - remote clock */
@@ -356,6 +377,16 @@ static void send_rtp(struct vc_call *c, struct pkt *p)
 		return;
 	}
 	send_datagram(c, buf, (size_t)n);
+	if (p->stream == STREAM_VIDEO) {
+		struct hist_slot *hs = &c->hist->slot[h.seq % HISTORY_PACKETS];
+		pthread_mutex_lock(&c->hist->lock);
+		hs->valid = true;
+		hs->seq = h.seq;
+		hs->len = (uint16_t)n;
+		hs->resent_us = 0;
+		memcpy(hs->data, buf, (size_t)n);
+		pthread_mutex_unlock(&c->hist->lock);
+	}
 	t->sent_any = true;
 	t->last_ts = p->ts;
 	t->last_capture_us = p->capture_us;
@@ -455,9 +486,11 @@ static void *send_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* receive thread                                                      */
 
-static void send_pli(struct vc_call *c)
+/* RR (no report blocks) + one feedback message about the remote video
+ * stream: a PLI, or a NACK for seqs[0..n). */
+static void send_feedback(struct vc_call *c, const uint16_t *seqs, unsigned n)
 {
-	uint8_t buf[128];
+	uint8_t buf[512];
 	struct vc_rtcp_writer w;
 	uint32_t media;
 	bool active;
@@ -470,16 +503,62 @@ static void send_pli(struct vc_call *c)
 		return;
 	vc_rtcp_writer_init(&w, buf, sizeof(buf));
 	vc_rtcp_add_rr(&w, c->tx[STREAM_VIDEO].ssrc, NULL, 0);
-	vc_rtcp_add_pli(&w, c->tx[STREAM_VIDEO].ssrc, media);
-	if (!w.err) {
-		send_datagram(c, buf, w.len);
-		atomic_fetch_add(&c->stats.plis_sent, 1);
-	}
+	if (seqs)
+		vc_rtcp_add_nack(&w, c->tx[STREAM_VIDEO].ssrc, media, seqs, n);
+	else
+		vc_rtcp_add_pli(&w, c->tx[STREAM_VIDEO].ssrc, media);
+	if (w.err)
+		return;
+	send_datagram(c, buf, w.len);
+	atomic_fetch_add(seqs ? &c->stats.nacks_sent : &c->stats.plis_sent, 1);
+}
+
+/* Ask the peer for a keyframe, at most once per PLI_MIN_INTERVAL_US. */
+static void request_keyframe(struct vc_call *c)
+{
+	uint64_t t = now_us(c);
+
+	if (t - atomic_load(&c->last_pli_us) < PLI_MIN_INTERVAL_US)
+		return;
+	atomic_store(&c->last_pli_us, t);
+	send_feedback(c, NULL, 0);
 }
 
 static bool is_our_ssrc(const struct vc_call *c, uint32_t ssrc)
 {
 	return ssrc == c->tx[STREAM_VIDEO].ssrc || ssrc == c->tx[STREAM_AUDIO].ssrc;
+}
+
+/* Retransmit what a NACK asks for, if it is still in the history.  The
+ * packet goes out unchanged (same SSRC and sequence number). */
+static void resend_one(struct vc_call *c, uint16_t seq, uint64_t now)
+{
+	struct hist_slot *hs = &c->hist->slot[seq % HISTORY_PACKETS];
+	uint8_t buf[VC_RTP_MAX_PACKET];
+	size_t len = 0;
+
+	pthread_mutex_lock(&c->hist->lock);
+	if (hs->valid && hs->seq == seq && now - hs->resent_us >= RESEND_MIN_US) {
+		hs->resent_us = now;
+		len = hs->len;
+		memcpy(buf, hs->data, len);
+	}
+	pthread_mutex_unlock(&c->hist->lock);
+	if (len) {
+		send_datagram(c, buf, len);
+		atomic_fetch_add(&c->stats.retransmitted, 1);
+	}
+}
+
+static void resend(struct vc_call *c, const struct vc_rtcp_msg *m, uint64_t now)
+{
+	for (unsigned i = 0; i < m->u.nack.n; i++) {
+		uint16_t pid = m->u.nack.pid[i];
+		resend_one(c, pid, now);
+		for (unsigned b = 0; b < 16; b++)
+			if (m->u.nack.blp[i] & (1u << b))
+				resend_one(c, (uint16_t)(pid + b + 1), now);
+	}
 }
 
 static void report_blocks_received(struct vc_call *c, const struct vc_rtcp_msg *m, uint64_t now)
@@ -547,7 +626,10 @@ static void handle_rtcp(struct vc_call *c, const uint8_t *buf, size_t len, uint6
 			}
 			break;
 		case VC_RTCP_MSG_NACK:
-			atomic_fetch_add(&c->stats.nacks_received, 1);
+			if (m.u.nack.media_ssrc == c->tx[STREAM_VIDEO].ssrc) {
+				atomic_fetch_add(&c->stats.nacks_received, 1);
+				resend(c, &m, now);
+			}
 			break;
 		default:
 			break;
@@ -583,8 +665,10 @@ static bool rx_accept_ssrc(struct vc_call *c, enum stream s, uint32_t ssrc, uint
 	r->active = true;
 	r->ssrc = ssrc;
 	vc_source_init(&r->src, ssrc, rate, seq);
-	if (s == STREAM_VIDEO)
+	if (s == STREAM_VIDEO) {
 		vc_framebuf_reset(c->fb);
+		vc_nack_reset(&c->vnack);
+	}
 	else
 		vc_jb_reset(c->jb);
 	return true;
@@ -595,6 +679,7 @@ static void handle_rtp(struct vc_call *c, const uint8_t *buf, size_t len, uint64
 	struct vc_rtp_hdr h;
 	int rc = vc_rtp_decode(&h, buf, len);
 	enum stream s;
+	bool restart = false;
 
 	if (rc < 0) {
 		atomic_fetch_add(&c->stats.rejected_malformed, 1);
@@ -638,6 +723,8 @@ static void handle_rtp(struct vc_call *c, const uint8_t *buf, size_t len, uint64
 		};
 		vc_framebuf_put(c->fb, &pi, h.payload + d.hdr_len, h.payload_len - d.hdr_len);
 		pthread_cond_signal(&c->video_cv);
+		/* A hole too big to repair by NACK: repair by keyframe instead. */
+		restart = vc_nack_on_packet(&c->vnack, h.seq, now) == VC_NACK_RESTART;
 		atomic_fetch_add(&c->stats.video_in_packets, 1);
 		atomic_fetch_add(&c->stats.video_in_bytes, len);
 	} else {
@@ -652,16 +739,67 @@ static void handle_rtp(struct vc_call *c, const uint8_t *buf, size_t len, uint64
 		atomic_fetch_add(&c->stats.audio_in_bytes, len);
 	}
 	pthread_mutex_unlock(&c->rx_lock);
+	if (restart)
+		request_keyframe(c);
+}
+
+/* While packets are being NACKed, a retransmission must be able to arrive
+ * before its frame is given up: hold video for a round trip plus the time
+ * to notice the hole.  Without loss the configured delay stands (the
+ * adaptive jitter estimate of the media-timing work replaces this). */
+#define NACK_DELAY_HOLD_US 10000000u
+#define NACK_EXTRA_MS 60u /* notice a lost last packet (one frame interval), reorder wait, jitter */
+#define NACK_MAX_TARGET_MS 400u
+
+static void adapt_video_target(struct vc_call *c, uint64_t now, uint64_t rtt_us)
+{
+	uint32_t want = c->o->video_jb_ms;
+
+	if (c->last_nack_us && now - c->last_nack_us < NACK_DELAY_HOLD_US) {
+		uint32_t need = (uint32_t)(rtt_us / 1000u) + NACK_EXTRA_MS;
+		if (need > NACK_MAX_TARGET_MS)
+			need = NACK_MAX_TARGET_MS;
+		if (need > want)
+			want = need;
+	}
+	if (want == c->video_target_ms)
+		return;
+	c->video_target_ms = want;
+	pthread_mutex_lock(&c->rx_lock);
+	vc_framebuf_set_target_ms(c->fb, want);
+	pthread_mutex_unlock(&c->rx_lock);
+	atomic_store(&c->stats.video_target_ms, want);
+}
+
+/* Request the video holes that are due (receive thread). Returns the poll
+ * timeout in ms until the next one is due, at most 50. */
+static int send_nacks(struct vc_call *c, uint64_t now)
+{
+	uint16_t seqs[NACK_BATCH];
+	int64_t rtt = atomic_load(&c->rtt_us);
+	uint64_t rtt_us = rtt > 0 ? (uint64_t)rtt : 0;
+	unsigned n = vc_nack_collect(&c->vnack, now, rtt_us, seqs, NACK_BATCH);
+
+	if (n) {
+		send_feedback(c, seqs, n);
+		c->last_nack_us = now;
+	}
+	adapt_video_target(c, now, rtt_us);
+	uint64_t due = vc_nack_next_due(&c->vnack, rtt_us);
+	if (due == UINT64_MAX || due > now + 50000u)
+		return 50;
+	return due > now ? (int)((due - now + 999) / 1000) : 0;
 }
 
 static void *recv_thread(void *arg)
 {
 	struct vc_call *c = arg;
 	uint8_t buf[2048];
+	int timeout_ms = 50;
 
 	while (!atomic_load(&c->stop_all)) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int pr = poll(&pfd, 1, 50);
+		int pr = poll(&pfd, 1, timeout_ms);
 		uint64_t now = now_us(c);
 
 		if (pr < 0 && errno != EINTR) {
@@ -696,6 +834,7 @@ static void *recv_thread(void *arg)
 				vc_info(c->log, "peer %s", st == ST_CONNECTING ? "connected" : "back");
 			}
 		}
+		timeout_ms = send_nacks(c, now_us(c));
 		int st = atomic_load(&c->state);
 		uint64_t last = atomic_load(&c->last_rx_us);
 		if (st == ST_CONNECTED && now - last > PEER_LOST_US) {
@@ -759,17 +898,14 @@ static void *video_playout_thread(void *arg)
 		if (!got)
 			continue;
 
-		/* A broken reference chain is decoded through (VP8 is error
-		 * resilient), but a keyframe is asked for so the picture heals. */
-		if (f.gap_before || (waiting_keyframe && !f.keyframe)) {
-			uint64_t t = now_us(c);
-			if (t - atomic_load(&c->last_pli_us) >= PLI_MIN_INTERVAL_US) {
-				atomic_store(&c->last_pli_us, t);
-				send_pli(c);
-			}
-		}
+		/* A broken reference chain is never decoded: the picture holds
+		 * (a freeze, counted as such) until a keyframe repairs it.
+		 * Missing packets were already NACKed by the receive thread. */
+		if (f.gap_before && !f.keyframe)
+			waiting_keyframe = true;
 		if (waiting_keyframe && !f.keyframe) {
 			atomic_fetch_add(&c->stats.frames_dropped, 1);
+			request_keyframe(c);
 			continue;
 		}
 		waiting_keyframe = false;
@@ -778,8 +914,10 @@ static void *video_playout_thread(void *arg)
 		int rc = vc_vp8_dec_decode(dec, f.data, f.len, &pic);
 		if (rc <= 0) {
 			atomic_fetch_add(&c->stats.frames_dropped, 1);
-			if (rc < 0)
+			if (rc < 0) {
 				waiting_keyframe = true;
+				request_keyframe(c);
+			}
 			continue;
 		}
 		uint64_t render = now_us(c);
@@ -836,8 +974,10 @@ static void *audio_playout_thread(void *arg)
 		pthread_mutex_unlock(&c->rx_lock);
 
 		int n;
-		if (r == VC_JB_NOT_YET) {
-			if (!started)
+		if (r == VC_JB_NOT_YET || (r == VC_JB_MISSING && atomic_load(&c->peer_bye))) {
+			/* Before the first packet, and once the peer has hung up and
+			 * its last packet has played, there is nothing to conceal. */
+			if (!started || atomic_load(&c->peer_bye))
 				continue;
 			/* Underrun after start: conceal rather than stall. */
 			n = vc_opus_dec_decode(dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
@@ -988,12 +1128,18 @@ int vc_call_new(struct vc_call **out, const struct vc_opts *o, struct vc_log *lo
 		goto fail;
 	}
 	c->pool = calloc(POOL_PACKETS, sizeof(*c->pool));
-	if (!c->pool) {
+	c->hist = calloc(1, sizeof(*c->hist));
+	if (c->hist)
+		pthread_mutex_init(&c->hist->lock, NULL);
+	if (!c->pool || !c->hist) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
 	for (int i = 0; i < POOL_PACKETS; i++)
 		vc_queue_push(c->freeq, &c->pool[i]);
+	vc_nack_init(&c->vnack, NULL);
+	c->video_target_ms = o->video_jb_ms;
+	atomic_store(&c->stats.video_target_ms, o->video_jb_ms);
 	if (sem_init(&c->aring_sem, 0, 0) == 0)
 		c->aring_sem_ok = true;
 
@@ -1032,6 +1178,10 @@ void vc_call_free(struct vc_call *c)
 	vc_queue_free(c->freeq);
 	vc_ring_free(c->aring);
 	free(c->pool);
+	if (c->hist) {
+		pthread_mutex_destroy(&c->hist->lock);
+		free(c->hist);
+	}
 	if (c->aring_sem_ok)
 		sem_destroy(&c->aring_sem);
 	if (c->fd >= 0)

@@ -53,6 +53,7 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 		LD(frames_dropped) + LD(frames_given_up), rate(fd, prev->frames_decoded, secs),
 		rate(vib, prev->video_in_bytes, secs) * 8 / 1000, LD(freezes), LD(freeze_ms));
 	put_ms(fp, "jb_delay_ms", LD(video_jb_us));
+	fprintf(fp, ",\"jb_target_ms\":%u", LD(video_target_ms));
 	put_ms(fp, "e2e_latency_ms", LD(video_e2e_us));
 	fprintf(fp, ",\"nacks_sent\":%" PRIu64 ",\"plis_sent\":%" PRIu64 ",\"width\":%u,\"height\":%u",
 		LD(nacks_sent), LD(plis_sent), LD(width), LD(height));

@@ -22,6 +22,7 @@ struct vc_stats {
 	_Atomic uint64_t frames_decoded, frames_dropped, frames_given_up;
 	_Atomic uint64_t freezes, freeze_ms;
 	_Atomic uint64_t video_e2e_us, video_jb_us, decode_us;
+	_Atomic uint32_t video_target_ms;
 	_Atomic uint64_t plis_sent, nacks_sent;
 	_Atomic uint32_t width, height;
 	/* audio out */
