@@ -127,6 +127,7 @@ struct vc_call {
 	/* thread plumbing */
 	_Atomic int state;
 	_Atomic bool stop_media;   /* capture/encode threads end */
+	_Atomic bool media_done;   /* ... and have ended: the send thread may finish */
 	_Atomic bool stop_all;     /* every thread ends */
 	_Atomic bool peer_bye;
 	_Atomic uint64_t last_rx_us;
@@ -161,8 +162,10 @@ struct vc_call {
 	_Atomic int64_t rtt_us;
 	_Atomic uint64_t last_pli_us;
 
-	pthread_t threads[8];
+	pthread_t threads[8];      /* network and playout threads */
 	int n_threads;
+	pthread_t media_threads[3]; /* capture and encode threads */
+	int n_media_threads;
 };
 
 /* ------------------------------------------------------------------ */
@@ -475,7 +478,7 @@ static void *send_thread(void *arg)
 			send_rtcp(c, false);
 			next_rtcp = now_us(c) + rtcp_interval_us(c);
 		}
-		if (!p && atomic_load(&c->stop_media) && vc_queue_len(c->sendq) == 0)
+		if (!p && atomic_load(&c->media_done) && vc_queue_len(c->sendq) == 0)
 			break;
 	}
 	/* Everything captured has been sent: say goodbye. */
@@ -1194,14 +1197,26 @@ void vc_call_free(struct vc_call *c)
 /* ------------------------------------------------------------------ */
 /* run                                                                 */
 
-static int start(struct vc_call *c, void *(*fn)(void *))
+static int start_in(struct vc_call *c, pthread_t *slot, int *n, void *(*fn)(void *))
 {
-	if (pthread_create(&c->threads[c->n_threads], NULL, fn, c) != 0) {
-		vc_err(c->log, "cannot start a thread: %s", strerror(errno));
+	int rc = pthread_create(&slot[*n], NULL, fn, c);
+
+	if (rc != 0) {
+		vc_err(c->log, "cannot start a thread: %s", strerror(rc));
 		return -1;
 	}
-	c->n_threads++;
+	(*n)++;
 	return 0;
+}
+
+static int start(struct vc_call *c, void *(*fn)(void *))
+{
+	return start_in(c, c->threads, &c->n_threads, fn);
+}
+
+static int start_media(struct vc_call *c, void *(*fn)(void *))
+{
+	return start_in(c, c->media_threads, &c->n_media_threads, fn);
 }
 
 static void snapshot(struct vc_call *c, struct vc_stats_snapshot *s, uint64_t now)
@@ -1250,8 +1265,8 @@ int vc_call_run(struct vc_call *c, volatile sig_atomic_t *stop_flag)
 
 	atomic_store(&c->last_rx_us, t0);
 	if (start(c, recv_thread) || start(c, send_thread) || start(c, video_playout_thread) ||
-	    start(c, audio_playout_thread) || (c->vsrc && start(c, video_capture_thread)) ||
-	    (c->asrc && (start(c, audio_capture_thread) || start(c, audio_encode_thread)))) {
+	    start(c, audio_playout_thread) || (c->vsrc && start_media(c, video_capture_thread)) ||
+	    (c->asrc && (start_media(c, audio_capture_thread) || start_media(c, audio_encode_thread)))) {
 		status = 1;
 		atomic_store(&c->stop_media, true);
 	}
@@ -1291,7 +1306,13 @@ int vc_call_run(struct vc_call *c, volatile sig_atomic_t *stop_flag)
 	atomic_store(&c->stop_media, true);
 	if (c->aring_sem_ok)
 		sem_post(&c->aring_sem);
-	vc_queue_close(c->sendq);
+	/* Capture threads finish the frame they are on; only then may the
+	 * send thread drain the queue and say BYE (a half-sent last frame
+	 * would be a frame lost). */
+	for (int i = 0; i < c->n_media_threads; i++)
+		pthread_join(c->media_threads[i], NULL);
+	atomic_store(&c->media_done, true);
+	vc_queue_close(c->sendq); /* wakes the send thread; what is queued still goes out */
 	uint64_t drain_end = now_us(c) + DRAIN_MAX_US;
 	while (now_us(c) < drain_end && !*stop_flag) {
 		bool bye = atomic_load(&c->peer_bye) || atomic_load(&c->state) != ST_CONNECTED;
