@@ -41,7 +41,6 @@
 #define FB_RESTART_LATE 3
 #define FB_PID_MASK 0x7fff
 /* Keep microsecond arithmetic away from int64 overflow (see vc_jb.c). */
-#define FB_UTS_LIMIT ((int64_t)1 << 48)
 #define FB_US_LIMIT ((int64_t)1 << 60)
 
 struct fb_slot {
@@ -98,20 +97,7 @@ struct vc_framebuf {
 
 static int64_t fb_rtp_us(const struct vc_framebuf *fb, int64_t uts)
 {
-	int64_t rate = fb->cfg.clock_rate;
-	int64_t q, r;
-
-	if (uts > FB_UTS_LIMIT)
-		uts = FB_UTS_LIMIT;
-	if (uts < -FB_UTS_LIMIT)
-		uts = -FB_UTS_LIMIT;
-	q = uts / rate;
-	r = uts % rate;
-	if (r < 0) {
-		q--;
-		r += rate;
-	}
-	return q * 1000000 + r * 1000000 / rate;
+	return vc_ts_to_us(uts, fb->cfg.clock_rate);
 }
 
 static int64_t fb_clamp_us(uint64_t us)

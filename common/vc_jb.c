@@ -37,7 +37,6 @@
 #define JB_HIST 32
 /* Keep all microsecond arithmetic far from int64 overflow whatever
  * timestamps a hostile peer sends (2^48 ticks is years of media). */
-#define JB_UTS_LIMIT ((int64_t)1 << 48)
 #define JB_US_LIMIT ((int64_t)1 << 60)
 
 struct jb_slot {
@@ -70,23 +69,10 @@ struct vc_jb {
 	uint32_t hist_pos, hist_len;
 };
 
-/* RTP ticks -> microseconds, floor division so it is monotone across 0. */
+/* RTP ticks -> microseconds (vc_seq.h: floor division, clamped). */
 static int64_t jb_rtp_us(const struct vc_jb *jb, int64_t uts)
 {
-	int64_t rate = jb->cfg.clock_rate;
-	int64_t q, r;
-
-	if (uts > JB_UTS_LIMIT)
-		uts = JB_UTS_LIMIT;
-	if (uts < -JB_UTS_LIMIT)
-		uts = -JB_UTS_LIMIT;
-	q = uts / rate;
-	r = uts % rate;
-	if (r < 0) {
-		q--;
-		r += rate;
-	}
-	return q * 1000000 + r * 1000000 / rate;
+	return vc_ts_to_us(uts, jb->cfg.clock_rate);
 }
 
 static int64_t jb_clamp_us(uint64_t us)

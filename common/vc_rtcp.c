@@ -7,6 +7,7 @@
  * as a subtraction so that it cannot wrap.
  */
 #include "vc_rtcp.h"
+#include "vc_bytes.h"
 
 #include <assert.h>
 #include <string.h>
@@ -21,30 +22,6 @@
 #define FMT_AFB 15  /* application layer feedback: REMB */
 #define SDES_END 0
 #define SDES_CNAME 1
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* ---- writer ---- */
 
@@ -75,7 +52,7 @@ static uint8_t *begin(struct vc_rtcp_writer *w, unsigned count, uint8_t pt, size
 	memset(p, 0, size);
 	p[0] = (uint8_t)(2u << 6 | count);
 	p[1] = pt;
-	put16(p + 2, (uint16_t)(size / 4 - 1));
+	vc_put16(p + 2, (uint16_t)(size / 4 - 1));
 	w->len += size;
 	return p;
 }
@@ -95,12 +72,12 @@ static void put_rb(uint8_t *p, const struct vc_rtcp_rb *rb)
 		lost = 0x7fffff;
 	if (lost < -0x800000)
 		lost = -0x800000;
-	put32(p, rb->ssrc);
-	put32(p + 4, (uint32_t)rb->fraction_lost << 24 | ((uint32_t)lost & 0xffffff));
-	put32(p + 8, rb->ext_high_seq);
-	put32(p + 12, rb->jitter);
-	put32(p + 16, rb->lsr);
-	put32(p + 20, rb->dlsr);
+	vc_put32(p, rb->ssrc);
+	vc_put32(p + 4, (uint32_t)rb->fraction_lost << 24 | ((uint32_t)lost & 0xffffff));
+	vc_put32(p + 8, rb->ext_high_seq);
+	vc_put32(p + 12, rb->jitter);
+	vc_put32(p + 16, rb->lsr);
+	vc_put32(p + 20, rb->dlsr);
 }
 
 void vc_rtcp_add_sr(struct vc_rtcp_writer *w, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
@@ -117,12 +94,12 @@ void vc_rtcp_add_sr(struct vc_rtcp_writer *w, uint32_t ssrc, uint64_t ntp, uint3
 	p = begin(w, n_rb, VC_RTCP_SR, 28 + (size_t)n_rb * RB_SIZE);
 	if (!p)
 		return;
-	put32(p + 4, ssrc);
-	put32(p + 8, (uint32_t)(ntp >> 32));
-	put32(p + 12, (uint32_t)ntp);
-	put32(p + 16, rtp_ts);
-	put32(p + 20, pkt_count);
-	put32(p + 24, octet_count);
+	vc_put32(p + 4, ssrc);
+	vc_put32(p + 8, (uint32_t)(ntp >> 32));
+	vc_put32(p + 12, (uint32_t)ntp);
+	vc_put32(p + 16, rtp_ts);
+	vc_put32(p + 20, pkt_count);
+	vc_put32(p + 24, octet_count);
 	for (unsigned i = 0; i < n_rb; i++)
 		put_rb(p + 28 + i * RB_SIZE, &rb[i]);
 }
@@ -139,7 +116,7 @@ void vc_rtcp_add_rr(struct vc_rtcp_writer *w, uint32_t ssrc, const struct vc_rtc
 	p = begin(w, n_rb, VC_RTCP_RR, 8 + (size_t)n_rb * RB_SIZE);
 	if (!p)
 		return;
-	put32(p + 4, ssrc);
+	vc_put32(p + 4, ssrc);
 	for (unsigned i = 0; i < n_rb; i++)
 		put_rb(p + 8 + i * RB_SIZE, &rb[i]);
 }
@@ -160,7 +137,7 @@ void vc_rtcp_add_sdes_cname(struct vc_rtcp_writer *w, uint32_t ssrc, const char 
 	p = begin(w, 1, VC_RTCP_SDES, HDR + chunk);
 	if (!p)
 		return;
-	put32(p + 4, ssrc);
+	vc_put32(p + 4, ssrc);
 	p[8] = SDES_CNAME;
 	p[9] = (uint8_t)n;
 	memcpy(p + 10, cname, n);
@@ -184,7 +161,7 @@ void vc_rtcp_add_bye(struct vc_rtcp_writer *w, const uint32_t *ssrc, unsigned n,
 	if (!p)
 		return;
 	for (unsigned i = 0; i < n; i++)
-		put32(p + 4 + i * 4, ssrc[i]);
+		vc_put32(p + 4 + i * 4, ssrc[i]);
 	if (reason) {
 		p[4 + n * 4] = (uint8_t)rlen;
 		memcpy(p + 5 + n * 4, reason, rlen);
@@ -199,8 +176,8 @@ void vc_rtcp_add_pli(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t me
 	p = begin(w, FMT_PLI, VC_RTCP_PSFB, 12);
 	if (!p)
 		return;
-	put32(p + 4, sender_ssrc);
-	put32(p + 8, media_ssrc);
+	vc_put32(p + 4, sender_ssrc);
+	vc_put32(p + 8, media_ssrc);
 }
 
 void vc_rtcp_add_fir(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t seq)
@@ -213,8 +190,8 @@ void vc_rtcp_add_fir(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t me
 	p = begin(w, FMT_FIR, VC_RTCP_PSFB, 20);
 	if (!p)
 		return;
-	put32(p + 4, sender_ssrc);
-	put32(p + 12, media_ssrc);
+	vc_put32(p + 4, sender_ssrc);
+	vc_put32(p + 12, media_ssrc);
 	p[16] = seq;
 }
 
@@ -274,11 +251,11 @@ void vc_rtcp_add_nack(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t m
 	p = begin(w, FMT_NACK, VC_RTCP_RTPFB, 12 + (size_t)n_fci * 4);
 	if (!p)
 		return;
-	put32(p + 4, sender_ssrc);
-	put32(p + 8, media_ssrc);
+	vc_put32(p + 4, sender_ssrc);
+	vc_put32(p + 8, media_ssrc);
 	for (unsigned i = 0; i < n_fci; i++) {
-		put16(p + 12 + i * 4, pid[i]);
-		put16(p + 14 + i * 4, blp[i]);
+		vc_put16(p + 12 + i * 4, pid[i]);
+		vc_put16(p + 14 + i * 4, blp[i]);
 	}
 }
 
@@ -302,14 +279,14 @@ void vc_rtcp_add_remb(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint64_t b
 	p = begin(w, FMT_AFB, VC_RTCP_PSFB, 20 + (size_t)n * 4);
 	if (!p)
 		return;
-	put32(p + 4, sender_ssrc);
+	vc_put32(p + 4, sender_ssrc);
 	/* media source SSRC is 0 for REMB */
 	memcpy(p + 12, "REMB", 4);
 	p[16] = (uint8_t)n;
 	p[17] = (uint8_t)(bexp << 2 | (unsigned)(mant >> 16));
-	put16(p + 18, (uint16_t)mant);
+	vc_put16(p + 18, (uint16_t)mant);
 	for (unsigned i = 0; i < n; i++)
-		put32(p + 20 + i * 4, ssrcs[i]);
+		vc_put32(p + 20 + i * 4, ssrcs[i]);
 }
 
 /* ---- parser ---- */
@@ -337,7 +314,7 @@ static int read_pkt(const struct vc_rtcp_iter *it, size_t off, struct pkt *k)
 	k->p = p;
 	k->count = p[0] & 0x1f;
 	k->pt = p[1];
-	k->size = ((size_t)get16(p + 2) + 1) * 4;
+	k->size = ((size_t)vc_get16(p + 2) + 1) * 4;
 	if (left < k->size)
 		return VC_RTCP_ETRUNC;
 	k->body = k->size - HDR;
@@ -354,16 +331,16 @@ static int read_pkt(const struct vc_rtcp_iter *it, size_t off, struct pkt *k)
 
 static void get_rb(const uint8_t *p, struct vc_rtcp_rb *rb)
 {
-	uint32_t w = get32(p + 4);
+	uint32_t w = vc_get32(p + 4);
 
-	rb->ssrc = get32(p);
+	rb->ssrc = vc_get32(p);
 	rb->fraction_lost = (uint8_t)(w >> 24);
 	/* sign-extend the 24-bit cumulative loss */
 	rb->cum_lost = (w & 0x800000) ? (int32_t)(w & 0xffffff) - 0x1000000 : (int32_t)(w & 0xffffff);
-	rb->ext_high_seq = get32(p + 8);
-	rb->jitter = get32(p + 12);
-	rb->lsr = get32(p + 16);
-	rb->dlsr = get32(p + 20);
+	rb->ext_high_seq = vc_get32(p + 8);
+	rb->jitter = vc_get32(p + 12);
+	rb->lsr = vc_get32(p + 16);
+	rb->dlsr = vc_get32(p + 20);
 }
 
 static int parse_reports(const struct pkt *k, size_t at, struct vc_rtcp_msg *m)
@@ -386,11 +363,11 @@ static int parse_sr(const struct pkt *k, struct vc_rtcp_msg *m)
 	if (k->body < 24)
 		return VC_RTCP_ELEN;
 	m->type = VC_RTCP_MSG_SR;
-	m->ssrc = get32(b);
-	m->u.sr.ntp = (uint64_t)get32(b + 4) << 32 | get32(b + 8);
-	m->u.sr.rtp_ts = get32(b + 12);
-	m->u.sr.pkt_count = get32(b + 16);
-	m->u.sr.octet_count = get32(b + 20);
+	m->ssrc = vc_get32(b);
+	m->u.sr.ntp = (uint64_t)vc_get32(b + 4) << 32 | vc_get32(b + 8);
+	m->u.sr.rtp_ts = vc_get32(b + 12);
+	m->u.sr.pkt_count = vc_get32(b + 16);
+	m->u.sr.octet_count = vc_get32(b + 20);
 	return parse_reports(k, 24, m);
 }
 
@@ -399,7 +376,7 @@ static int parse_rr(const struct pkt *k, struct vc_rtcp_msg *m)
 	if (k->body < 4)
 		return VC_RTCP_ELEN;
 	m->type = VC_RTCP_MSG_RR;
-	m->ssrc = get32(k->p + HDR);
+	m->ssrc = vc_get32(k->p + HDR);
 	return parse_reports(k, 4, m);
 }
 
@@ -413,7 +390,7 @@ static int parse_bye(const struct pkt *k, struct vc_rtcp_msg *m)
 	m->type = VC_RTCP_MSG_BYE;
 	m->u.bye.count = (uint8_t)k->count;
 	for (unsigned i = 0; i < k->count; i++)
-		m->u.bye.ssrc[i] = get32(b + (size_t)i * 4);
+		m->u.bye.ssrc[i] = vc_get32(b + (size_t)i * 4);
 	m->ssrc = k->count ? m->u.bye.ssrc[0] : 0;
 	off = (size_t)k->count * 4;
 	/* Optional reason: length octet then text; it must fit. */
@@ -429,7 +406,7 @@ static int parse_rtpfb(const struct pkt *k, struct vc_rtcp_msg *m)
 
 	if (k->body < 8)
 		return VC_RTCP_ELEN;
-	m->ssrc = get32(b);
+	m->ssrc = vc_get32(b);
 	if (k->count != FMT_NACK) {
 		m->type = VC_RTCP_MSG_OTHER;
 		return 1;
@@ -438,13 +415,13 @@ static int parse_rtpfb(const struct pkt *k, struct vc_rtcp_msg *m)
 	if (n == 0) /* RFC 4585 6.2.1: at least one FCI entry */
 		return VC_RTCP_ELEN;
 	m->type = VC_RTCP_MSG_NACK;
-	m->u.nack.media_ssrc = get32(b + 4);
+	m->u.nack.media_ssrc = vc_get32(b + 4);
 	if (n > VC_RTCP_MAX_NACK)
 		n = VC_RTCP_MAX_NACK;
 	m->u.nack.n = (uint16_t)n;
 	for (size_t i = 0; i < n; i++) {
-		m->u.nack.pid[i] = get16(b + 8 + i * 4);
-		m->u.nack.blp[i] = get16(b + 10 + i * 4);
+		m->u.nack.pid[i] = vc_get16(b + 8 + i * 4);
+		m->u.nack.blp[i] = vc_get16(b + 10 + i * 4);
 	}
 	return 1;
 }
@@ -465,19 +442,19 @@ static int parse_psfb(const struct pkt *k, struct vc_rtcp_msg *m)
 
 	if (k->body < 8)
 		return VC_RTCP_ELEN;
-	m->ssrc = get32(b);
+	m->ssrc = vc_get32(b);
 	m->type = VC_RTCP_MSG_OTHER;
 	switch (k->count) {
 	case FMT_PLI:
 		m->type = VC_RTCP_MSG_PLI;
-		m->u.fb.media_ssrc = get32(b + 4);
+		m->u.fb.media_ssrc = vc_get32(b + 4);
 		return 1;
 	case FMT_FIR:
 		/* First FCI entry: target SSRC, command sequence number. */
 		if (k->body - 8 < 8)
 			return VC_RTCP_ELEN;
 		m->type = VC_RTCP_MSG_FIR;
-		m->u.fb.media_ssrc = get32(b + 8);
+		m->u.fb.media_ssrc = vc_get32(b + 8);
 		m->u.fb.fir_seq = b[12];
 		return 1;
 	case FMT_AFB: {
@@ -492,10 +469,10 @@ static int parse_psfb(const struct pkt *k, struct vc_rtcp_msg *m)
 			return VC_RTCP_ELEN;
 		m->type = VC_RTCP_MSG_REMB;
 		m->u.remb.bitrate_bps = remb_bitrate(b[13] >> 2,
-						     (uint32_t)(b[13] & 3) << 16 | get16(b + 14));
+						     (uint32_t)(b[13] & 3) << 16 | vc_get16(b + 14));
 		m->u.remb.n_ssrc = (uint8_t)(n < 8 ? n : 8);
 		for (unsigned i = 0; i < m->u.remb.n_ssrc; i++)
-			m->u.remb.ssrc[i] = get32(b + 16 + (size_t)i * 4);
+			m->u.remb.ssrc[i] = vc_get32(b + 16 + (size_t)i * 4);
 		return 1;
 	}
 	default:
@@ -513,7 +490,7 @@ static int parse_sdes_chunk(struct vc_rtcp_iter *it, struct vc_rtcp_msg *m)
 
 	if (end - off < 4)
 		return VC_RTCP_ELEN; /* SC says more chunks than there are */
-	m->ssrc = get32(b + off);
+	m->ssrc = vc_get32(b + off);
 	off += 4;
 	for (;;) {
 		size_t ilen;
@@ -584,7 +561,7 @@ static int iter_next(struct vc_rtcp_iter *it, struct vc_rtcp_msg *m)
 			return parse_psfb(&k, m);
 		default:
 			m->type = VC_RTCP_MSG_OTHER;
-			m->ssrc = k.body >= 4 ? get32(k.p + HDR) : 0;
+			m->ssrc = k.body >= 4 ? vc_get32(k.p + HDR) : 0;
 			return 1;
 		}
 	}

@@ -6,6 +6,7 @@
  * wrap.  Decoded pointers point into the caller's buffer.
  */
 #include "vc_rtp.h"
+#include "vc_bytes.h"
 
 #include <assert.h>
 #include <string.h>
@@ -14,39 +15,15 @@
 #define EXT_TWO_BYTE 0x1000u /* 0x100X: the low 4 "appbits" are the app's */
 #define EXT_TWO_BYTE_MASK 0xFFF0u
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void vc_rtp_put_be64(uint8_t *p, uint64_t v)
 {
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
+	vc_put32(p, (uint32_t)(v >> 32));
+	vc_put32(p + 4, (uint32_t)v);
 }
 
 uint64_t vc_rtp_get_be64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	return (uint64_t)vc_get32(p) << 32 | vc_get32(p + 4);
 }
 
 static bool is_two_byte_profile(uint16_t profile)
@@ -114,23 +91,23 @@ int vc_rtp_decode(struct vc_rtp_hdr *h, const uint8_t *buf, size_t len)
 	h->has_ext = (buf[0] & 0x10) != 0;
 	h->marker = (buf[1] & 0x80) != 0;
 	h->pt = buf[1] & 0x7f;
-	h->seq = get16(buf + 2);
-	h->ts = get32(buf + 4);
-	h->ssrc = get32(buf + 8);
+	h->seq = vc_get16(buf + 2);
+	h->ts = vc_get32(buf + 4);
+	h->ssrc = vc_get32(buf + 8);
 	off = VC_RTP_HDR_MIN;
 
 	if (len - off < (size_t)h->cc * 4)
 		return VC_RTP_ETRUNC;
 	for (unsigned i = 0; i < h->cc; i++, off += 4)
-		h->csrc[i] = get32(buf + off);
+		h->csrc[i] = vc_get32(buf + off);
 
 	if (h->has_ext) {
 		size_t ext_len;
 
 		if (len - off < 4)
 			return VC_RTP_EEXT;
-		h->ext_profile = get16(buf + off);
-		ext_len = (size_t)get16(buf + off + 2) * 4;
+		h->ext_profile = vc_get16(buf + off);
+		ext_len = (size_t)vc_get16(buf + off + 2) * 4;
 		off += 4;
 		if (len - off < ext_len)
 			return VC_RTP_EEXT;
@@ -224,12 +201,12 @@ int vc_rtp_encode(uint8_t *buf, size_t cap, const struct vc_rtp_hdr *h,
 
 	buf[0] = (uint8_t)(VC_RTP_VERSION << 6 | (ext ? 0x10 : 0) | h->cc);
 	buf[1] = (uint8_t)((h->marker ? 0x80 : 0) | h->pt);
-	put16(buf + 2, h->seq);
-	put32(buf + 4, h->ts);
-	put32(buf + 8, h->ssrc);
+	vc_put16(buf + 2, h->seq);
+	vc_put32(buf + 4, h->ts);
+	vc_put32(buf + 8, h->ssrc);
 	off = VC_RTP_HDR_MIN;
 	for (unsigned i = 0; i < h->cc; i++, off += 4)
-		put32(buf + off, h->csrc[i]);
+		vc_put32(buf + off, h->csrc[i]);
 
 	if (ext) {
 		uint16_t profile;
@@ -239,8 +216,8 @@ int vc_rtp_encode(uint8_t *buf, size_t cap, const struct vc_rtp_hdr *h,
 			profile = h->ext_profile;
 		else
 			profile = two ? (uint16_t)EXT_TWO_BYTE : (uint16_t)EXT_ONE_BYTE;
-		put16(buf + off, profile);
-		put16(buf + off + 2, (uint16_t)(body / 4));
+		vc_put16(buf + off, profile);
+		vc_put16(buf + off + 2, (uint16_t)(body / 4));
 		off += 4;
 		end = off + body;
 		for (unsigned i = 0; i < h->n_ext; i++) {

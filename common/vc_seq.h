@@ -74,4 +74,26 @@ static inline int64_t vc_unwrap32_peek(const struct vc_unwrap *u, uint32_t v)
 	return u->init ? u->last + vc_ts_diff(v, (uint32_t)u->last) : (int64_t)v;
 }
 
+/* Unwrapped RTP time (ticks at rate Hz) in microseconds.  Floor division,
+ * so it stays monotone across 0; clamped to +-2^48 ticks (years at 90 kHz)
+ * so hostile timestamps cannot overflow the arithmetic. */
+#define VC_TS_TICKS_LIMIT ((int64_t)1 << 48)
+
+static inline int64_t vc_ts_to_us(int64_t ticks, uint32_t rate)
+{
+	int64_t r64 = rate, q, r;
+
+	if (ticks > VC_TS_TICKS_LIMIT)
+		ticks = VC_TS_TICKS_LIMIT;
+	if (ticks < -VC_TS_TICKS_LIMIT)
+		ticks = -VC_TS_TICKS_LIMIT;
+	q = ticks / r64;
+	r = ticks % r64;
+	if (r < 0) {
+		q--;
+		r += r64;
+	}
+	return q * 1000000 + r * 1000000 / r64;
+}
+
 #endif

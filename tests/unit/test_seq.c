@@ -89,6 +89,31 @@ static void test_unwrap32(void)
 	CHECK_EQ(vc_unwrap32(&w, 0x200u), 0x100000200ll);
 }
 
+/* Ticks to microseconds: exact on whole ticks, floor below zero (so time
+ * stays monotone across 0), clamped far away. */
+static void test_ts_to_us(void)
+{
+	static const struct {
+		int64_t ticks;
+		uint32_t rate;
+		int64_t us;
+	} v[] = {
+		{ 0, 90000, 0 },
+		{ 90000, 90000, 1000000 },
+		{ 3000, 90000, 33333 },
+		{ 960, 48000, 20000 },
+		{ -1, 90000, -12 },        /* floor(-1/90000 s) in us */
+		{ -90000, 90000, -1000000 },
+		{ (int64_t)1 << 50, 90000, (((int64_t)1 << 48) / 90000) * 1000000 +
+					    (((int64_t)1 << 48) % 90000) * 1000000 / 90000 },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK_EQ(vc_ts_to_us(v[i].ticks, v[i].rate), v[i].us);
+	/* monotone across zero */
+	for (int64_t t = -200; t < 200; t++)
+		CHECK(vc_ts_to_us(t, 90000) <= vc_ts_to_us(t + 1, 90000));
+}
+
 int main(void)
 {
 	RUN(test_seq_diff_wrap);
@@ -96,5 +121,6 @@ int main(void)
 	RUN(test_unwrap16_forward);
 	RUN(test_unwrap16_reorder_across_wrap);
 	RUN(test_unwrap32);
+	RUN(test_ts_to_us);
 	return vc_test_summary();
 }
