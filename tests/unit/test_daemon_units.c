@@ -1,0 +1,297 @@
+/* test_daemon_units.c - the daemon's own modules without a call: option
+ * parsing (vc_opts), address parsing and the peer check (vc_net), file
+ * sinks and their sidecars (vc_sink), and the stats line (vc_stats).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vc_net.h"
+#include "vc_opts.h"
+#include "vc_sink.h"
+#include "vc_stats.h"
+#include "vc_test.h"
+#include "vc_wav.h"
+#include "vc_y4m.h"
+
+static void test_split_hostport(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		const char *host, *port;
+	} v[] = {
+		{ "10.0.0.5", 0, "10.0.0.5", "5004" },
+		{ "10.0.0.5:6000", 0, "10.0.0.5", "6000" },
+		{ "[::1]:6000", 0, "::1", "6000" },
+		{ "[::1]", 0, "::1", "5004" },
+		{ "::1", 0, "::1", "5004" },            /* bare IPv6, no port */
+		{ "fe80::1:2", 0, "fe80::1:2", "5004" },
+		{ "peer.example:7000", 0, "peer.example", "7000" },
+		{ "host:0", -1, NULL, NULL },
+		{ "host:65536", -1, NULL, NULL },
+		{ "host:12ab", -1, NULL, NULL },
+		{ "host:", -1, NULL, NULL },
+		{ "[::1", -1, NULL, NULL },
+		{ "[::1]x", -1, NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char host[64] = "", port[16] = "";
+		int rc = vc_split_hostport(v[i].in, host, sizeof(host), port, sizeof(port), "5004");
+		CHECK_EQ(rc, v[i].rc);
+		if (rc == 0 && v[i].rc == 0) {
+			CHECK(strcmp(host, v[i].host) == 0);
+			CHECK(strcmp(port, v[i].port) == 0);
+		}
+	}
+	/* a host that does not fit is refused, not truncated */
+	char small[4], port[8];
+	CHECK_EQ(vc_split_hostport("abcdef:1", small, sizeof(small), port, sizeof(port), "1"), -1);
+}
+
+static void test_peer_check(void)
+{
+	struct vc_addr peer;
+	char err[128];
+	struct sockaddr_in from;
+
+	CHECK_EQ(vc_resolve("127.0.0.1:6000", AF_UNSPEC, &peer, err, sizeof(err)), 0);
+	memset(&from, 0, sizeof(from));
+	from.sin_family = AF_INET;
+	from.sin_port = htons(6000);
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(vc_addr_equal((struct sockaddr *)&from, sizeof(from), &peer));
+	from.sin_port = htons(6001); /* same host, other port: a stranger */
+	CHECK(!vc_addr_equal((struct sockaddr *)&from, sizeof(from), &peer));
+	from.sin_port = htons(6000);
+	from.sin_addr.s_addr = htonl(0x7f000002);
+	CHECK(!vc_addr_equal((struct sockaddr *)&from, sizeof(from), &peer));
+	/* a truncated sockaddr never matches */
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(!vc_addr_equal((struct sockaddr *)&from, 4, &peer));
+
+	struct vc_addr p6;
+	struct sockaddr_in6 f6;
+	CHECK_EQ(vc_resolve("[::1]:6000", AF_UNSPEC, &p6, err, sizeof(err)), 0);
+	memset(&f6, 0, sizeof(f6));
+	f6.sin6_family = AF_INET6;
+	f6.sin6_port = htons(6000);
+	f6.sin6_addr = in6addr_loopback;
+	CHECK(vc_addr_equal((struct sockaddr *)&f6, sizeof(f6), &p6));
+	CHECK(!vc_addr_equal((struct sockaddr *)&f6, sizeof(f6), &peer)); /* family differs */
+	CHECK_EQ(vc_resolve("host:99999", AF_UNSPEC, &p6, err, sizeof(err)), -1);
+	CHECK(strstr(err, "99999") != NULL);
+}
+
+static int parse(struct vc_opts *o, const char *line)
+{
+	char buf[512], *argv[32];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "vcalld %s", line);
+	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return vc_opts_parse(o, argc, argv);
+}
+
+static void test_opts(void)
+{
+	struct vc_opts o;
+
+	CHECK_EQ(parse(&o, "--peer 10.0.0.5"), 0);
+	CHECK_EQ(o.width, 640);
+	CHECK_EQ(o.height, 480);
+	CHECK_EQ(o.fps, 30);
+	CHECK(o.duration_s == 0);
+	CHECK(o.video_source == NULL);
+	CHECK_EQ(parse(&o, "--peer h --listen 6000 --size 1280x720 --fps 15 --video-kbps 300 "
+			   "--audio-kbps 24 --duration 2.5 --log-level debug --video-source testsrc"), 0);
+	CHECK_EQ(o.width, 1280);
+	CHECK_EQ(o.height, 720);
+	CHECK_EQ(o.fps, 15);
+	CHECK_EQ(o.video_kbps, 300);
+	CHECK_EQ(o.audio_kbps, 24);
+	CHECK(o.duration_s == 2.5);
+	CHECK_EQ(o.log_level, VC_LOG_DEBUG);
+	CHECK(strcmp(o.listen, "6000") == 0);
+	CHECK(strcmp(o.video_source, "testsrc") == 0);
+	CHECK_EQ(parse(&o, "--help"), 0);
+	CHECK(o.help);
+
+	/* Each of these is refused (with a line on stderr). */
+	static const char *const bad[] = {
+		"",                          /* no --peer */
+		"--peer h --size 640",       "--peer h --size 641x480", "--peer h --size 100x100",
+		"--peer h --size 640x480x",  "--peer h --fps 0",        "--peer h --fps 61",
+		"--peer h --fps 3O",         "--peer h --video-kbps 10", "--peer h --duration -1",
+		"--peer h --duration x",     "--peer h --log-level loud", "--peer h --bogus",
+		"--peer h extra",            "--peer",                   "--peer h --audio-jb-ms 5",
+	};
+	fprintf(stderr, "(expected errors follow)\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(&o, bad[i]);
+		CHECK_EQ(rc, -1);
+		if (rc != -1)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+	}
+}
+
+static char dir[64];
+
+static const char *tmp(const char *name)
+{
+	static char p[128];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void test_video_sink(void)
+{
+	struct vc_vsink *s = NULL;
+	struct vc_frame f;
+	char err[256], spec[160];
+
+	snprintf(spec, sizeof(spec), "file:%s", tmp("v.y4m"));
+	CHECK_EQ(vc_vsink_open(&s, spec, 30, err, sizeof(err)), 0);
+	CHECK_EQ(vc_frame_alloc(&f, 160, 120), 0);
+	for (int i = 0; i < 3; i++) {
+		vc_frame_fill(&f, (uint8_t)(10 * i), 128, 128);
+		CHECK_EQ(vc_vsink_render(s, &f, 1000000u + 33333u * (unsigned)i), 0);
+	}
+	struct vc_frame other;
+	CHECK_EQ(vc_frame_alloc(&other, 320, 240), 0);
+	CHECK_EQ(vc_vsink_render(s, &other, 2000000u), 0); /* other size: not recorded */
+	CHECK_EQ(vc_vsink_frames(s), 3);
+	CHECK_EQ(vc_vsink_close(s), 0);
+
+	struct vc_y4m_reader r;
+	CHECK_EQ(vc_y4m_open(&r, tmp("v.y4m"), err, sizeof(err)), 0);
+	CHECK_EQ(r.width, 160);
+	int frames = 0;
+	while (vc_y4m_read(&r, &f) == 1) {
+		CHECK_EQ(f.plane[0][0], 10 * frames);
+		frames++;
+	}
+	vc_y4m_close(&r);
+	CHECK_EQ(frames, 3);
+
+	FILE *fp = fopen(tmp("v.y4m.times"), "r");
+	unsigned long long idx, us;
+	int lines = 0;
+	CHECK(fp != NULL);
+	while (fp && fscanf(fp, "%llu %llu", &idx, &us) == 2) {
+		CHECK_EQ(idx, lines);
+		CHECK_EQ(us, 1000000u + 33333u * (unsigned)lines);
+		lines++;
+	}
+	if (fp)
+		fclose(fp);
+	CHECK_EQ(lines, 3);
+	vc_frame_free(&f);
+	vc_frame_free(&other);
+
+	CHECK(vc_vsink_open(&s, "window", 30, err, sizeof(err)) < 0);
+	CHECK(vc_vsink_open(&s, "file:/nonexistent/dir/x.y4m", 30, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "x.y4m") != NULL);
+	CHECK_EQ(vc_vsink_open(&s, "null", 30, err, sizeof(err)), 0);
+	CHECK_EQ(vc_vsink_close(s), 0);
+}
+
+static void test_audio_sink(void)
+{
+	struct vc_asink *s = NULL;
+	char err[256], spec[160];
+	int16_t pcm[960];
+
+	snprintf(spec, sizeof(spec), "file:%s", tmp("a.wav"));
+	CHECK_EQ(vc_asink_open(&s, spec, 48000, err, sizeof(err)), 0);
+	/* 2.5 s of 20 ms blocks: sidecar lines at samples 0, 48000, 96000 */
+	for (int b = 0; b < 125; b++) {
+		for (int i = 0; i < 960; i++)
+			pcm[i] = (int16_t)(b * 100 + i % 7);
+		CHECK_EQ(vc_asink_write(s, pcm, 960, 5000000u + 20000u * (unsigned)b), 0);
+	}
+	CHECK_EQ(vc_asink_close(s), 0);
+
+	struct vc_wav_reader r;
+	CHECK_EQ(vc_wav_open(&r, tmp("a.wav"), err, sizeof(err)), 0);
+	CHECK_EQ(r.rate, 48000);
+	CHECK_EQ(r.channels, 1);
+	CHECK_EQ(r.data_bytes, 125 * 960 * 2);
+	vc_wav_close(&r);
+
+	FILE *fp = fopen(tmp("a.wav.times"), "r");
+	unsigned long long idx, us;
+	int lines = 0;
+	CHECK(fp != NULL);
+	while (fp && fscanf(fp, "%llu %llu", &idx, &us) == 2) {
+		CHECK_EQ(idx, 48000u * (unsigned)lines);
+		CHECK_EQ(us, 5000000u + 1000000u * (unsigned)lines);
+		lines++;
+	}
+	if (fp)
+		fclose(fp);
+	CHECK_EQ(lines, 3);
+}
+
+static void test_stats_line(void)
+{
+	struct vc_stats st;
+	struct vc_stats_snapshot snap = { .t_us = 3000000, .state = "connected", .rtt_us = 1500,
+					  .video_kbps_target = 800, .width = 640, .height = 480,
+					  .audio_jb_target_ms = 50 };
+	struct vc_stats_prev prev = { .t_us = 2000000 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	vc_stats_init(&st);
+	atomic_store(&st.frames_encoded, 30);
+	atomic_store(&st.video_out_bytes, 100000);
+	atomic_store(&st.rejected_bad_source, 7);
+	vc_stats_write(fp, &st, &snap, &prev, 1000000);
+	fclose(fp);
+	/* one line, one object, DESIGN.md names present, rates from the deltas */
+	CHECK(len > 0 && buf[len - 1] == '\n');
+	CHECK(strchr(buf, '\n') == buf + len - 1);
+	CHECK(buf[0] == '{' && buf[len - 2] == '}');
+	static const char *const names[] = {
+		"\"t_ms\":2000", "\"state\":\"connected\"", "\"rtt_ms\":1.50", "\"video_out\":{",
+		"\"frames_encoded\":30", "\"fps\":30.0", "\"kbps\":800.0", "\"target_kbps\":800",
+		"\"video_in\":{", "\"packets_lost\"", "\"jitter_ms\"", "\"frames_decoded\"",
+		"\"frames_dropped\"", "\"freezes\"", "\"freeze_ms\"", "\"jb_delay_ms\"",
+		"\"e2e_latency_ms\"", "\"nacks_sent\"", "\"plis_sent\"", "\"audio_out\":{",
+		"\"audio_in\":{", "\"concealed_ms\"", "\"fec_recovered\"", "\"jb_target_ms\"",
+		"\"drift_ppm\"", "\"av_sync_ms\"", "\"rejected\":{\"bad_source\":7", "\"malformed\"",
+		"\"auth_failed\"",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK(strstr(buf, names[i]) != NULL);
+		if (!strstr(buf, names[i]))
+			fprintf(stderr, "missing %s in %s", names[i], buf);
+	}
+	CHECK_EQ(prev.frames_encoded, 30);
+	free(buf);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/vc_daemon_test.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	RUN(test_split_hostport);
+	RUN(test_peer_check);
+	RUN(test_opts);
+	RUN(test_video_sink);
+	RUN(test_audio_sink);
+	RUN(test_stats_line);
+	const char *files[] = { "v.y4m", "v.y4m.times", "a.wav", "a.wav.times" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(tmp(files[i]));
+	rmdir(dir);
+	return vc_test_summary();
+}
