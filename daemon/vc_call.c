@@ -753,13 +753,17 @@ static void handle_rtp(struct vc_call *c, const uint8_t *buf, size_t len, uint64
 #define NACK_DELAY_HOLD_US 10000000u
 #define NACK_EXTRA_MS 60u /* notice a lost last packet (one frame interval), reorder wait, jitter */
 #define NACK_MAX_TARGET_MS 400u
+#define NACK_DEFAULT_RTT_US 100000u
 
 static void adapt_video_target(struct vc_call *c, uint64_t now, uint64_t rtt_us)
 {
 	uint32_t want = c->o->video_jb_ms;
 
 	if (c->last_nack_us && now - c->last_nack_us < NACK_DELAY_HOLD_US) {
-		uint32_t need = (uint32_t)(rtt_us / 1000u) + NACK_EXTRA_MS;
+		/* No RTT yet (it needs an SR/RR exchange): assume a typical one
+		 * rather than none, so the first losses can be repaired too. */
+		uint64_t rtt = rtt_us ? rtt_us : NACK_DEFAULT_RTT_US;
+		uint32_t need = (uint32_t)(rtt / 1000u) + NACK_EXTRA_MS;
 		if (need > NACK_MAX_TARGET_MS)
 			need = NACK_MAX_TARGET_MS;
 		if (need > want)
@@ -930,8 +934,10 @@ static void *video_playout_thread(void *arg)
 		atomic_fetch_add(&c->stats.frames_decoded, 1);
 		atomic_store(&c->stats.width, (uint32_t)pic.width);
 		atomic_store(&c->stats.height, (uint32_t)pic.height);
-		if (f.capture_us && render > f.capture_us)
-			atomic_store(&c->stats.video_e2e_us, render - f.capture_us);
+		if (f.capture_us && render > f.capture_us) {
+			atomic_fetch_add(&c->stats.video_e2e_sum_us, render - f.capture_us);
+			atomic_fetch_add(&c->stats.video_e2e_n, 1);
+		}
 		if (render > f.last_arrival_us)
 			atomic_store(&c->stats.video_jb_us, render - f.last_arrival_us);
 		video_rendered(c, render, &last_render, &avg_interval);
@@ -1006,8 +1012,10 @@ static void *audio_playout_thread(void *arg)
 			n = VC_OPUS_FRAME;
 		}
 		started = true;
-		if (capture && now > capture)
-			atomic_store(&c->stats.audio_e2e_us, now - capture);
+		if (capture && now > capture) {
+			atomic_fetch_add(&c->stats.audio_e2e_sum_us, now - capture);
+			atomic_fetch_add(&c->stats.audio_e2e_n, 1);
+		}
 		if (vc_asink_write(c->asink, pcm, n, now) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio sink: write failed");
 		atomic_fetch_add(&c->stats.audio_played_ms, (uint64_t)n * 1000u / VC_OPUS_RATE);

@@ -16,6 +16,17 @@ static double rate(uint64_t now, uint64_t before, double secs)
 	return secs > 0 ? (double)(now - before) / secs : 0.0;
 }
 
+/* Mean of what was added to a (sum, count) pair since prev, in ms; null
+ * when nothing was added (no frame shown or no packet played that second). */
+static void put_mean_ms(FILE *fp, const char *name, uint64_t sum, uint64_t n,
+			uint64_t prev_sum, uint64_t prev_n)
+{
+	if (n > prev_n)
+		fprintf(fp, ",\"%s\":%.1f", name, (double)(sum - prev_sum) / (double)(n - prev_n) / 1000.0);
+	else
+		fprintf(fp, ",\"%s\":null", name);
+}
+
 /* A latency figure, or null before the first measurement. */
 static void put_ms(FILE *fp, const char *name, uint64_t us)
 {
@@ -54,7 +65,9 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 		rate(vib, prev->video_in_bytes, secs) * 8 / 1000, LD(freezes), LD(freeze_ms));
 	put_ms(fp, "jb_delay_ms", LD(video_jb_us));
 	fprintf(fp, ",\"jb_target_ms\":%u", LD(video_target_ms));
-	put_ms(fp, "e2e_latency_ms", LD(video_e2e_us));
+	uint64_t ves = LD(video_e2e_sum_us), ven = LD(video_e2e_n);
+	uint64_t aes = LD(audio_e2e_sum_us), aen = LD(audio_e2e_n);
+	put_mean_ms(fp, "e2e_latency_ms", ves, ven, prev->video_e2e_sum_us, prev->video_e2e_n);
 	fprintf(fp, ",\"nacks_sent\":%" PRIu64 ",\"plis_sent\":%" PRIu64 ",\"width\":%u,\"height\":%u",
 		LD(nacks_sent), LD(plis_sent), LD(width), LD(height));
 	put_ms(fp, "decode_ms", LD(decode_us));
@@ -71,7 +84,7 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 		LD(audio_played_ms));
 	fprintf(fp, ",\"jb_delay_ms\":%.1f,\"jb_target_ms\":%u", (double)LD(audio_jb_us) / 1000.0,
 		snap->audio_jb_target_ms);
-	put_ms(fp, "e2e_latency_ms", LD(audio_e2e_us));
+	put_mean_ms(fp, "e2e_latency_ms", aes, aen, prev->audio_e2e_sum_us, prev->audio_e2e_n);
 	fputs(",\"drift_ppm\":null}", fp);
 
 	fputs(",\"av_sync_ms\":null", fp);
@@ -92,4 +105,8 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	prev->frames_decoded = fd;
 	prev->video_in_bytes = vib;
 	prev->audio_in_bytes = aib;
+	prev->video_e2e_sum_us = ves;
+	prev->video_e2e_n = ven;
+	prev->audio_e2e_sum_us = aes;
+	prev->audio_e2e_n = aen;
 }

@@ -21,7 +21,8 @@ struct vc_stats {
 	_Atomic uint64_t video_in_packets, video_in_bytes;
 	_Atomic uint64_t frames_decoded, frames_dropped, frames_given_up;
 	_Atomic uint64_t freezes, freeze_ms;
-	_Atomic uint64_t video_e2e_us, video_jb_us, decode_us;
+	_Atomic uint64_t video_e2e_sum_us, video_e2e_n; /* capture -> render, summed */
+	_Atomic uint64_t video_jb_us, decode_us;
 	_Atomic uint32_t video_target_ms;
 	_Atomic uint64_t plis_sent, nacks_sent;
 	_Atomic uint32_t width, height;
@@ -30,7 +31,8 @@ struct vc_stats {
 	/* audio in */
 	_Atomic uint64_t audio_in_packets, audio_in_bytes, audio_late;
 	_Atomic uint64_t concealed_ms, fec_recovered, audio_played_ms;
-	_Atomic uint64_t audio_e2e_us, audio_jb_us;
+	_Atomic uint64_t audio_e2e_sum_us, audio_e2e_n; /* capture -> playout, summed */
+	_Atomic uint64_t audio_jb_us;
 	/* session */
 	_Atomic uint64_t rtcp_sent, rtcp_received, send_errors, send_dropped;
 	_Atomic uint64_t rejected_bad_source, rejected_malformed, rejected_unknown_pt;
@@ -55,6 +57,7 @@ struct vc_stats_prev {
 	uint64_t t_us;
 	uint64_t frames_encoded, video_out_bytes, audio_out_bytes;
 	uint64_t frames_decoded, video_in_bytes, audio_in_bytes;
+	uint64_t video_e2e_sum_us, video_e2e_n, audio_e2e_sum_us, audio_e2e_n;
 };
 
 void vc_stats_init(struct vc_stats *s);

@@ -71,6 +71,14 @@ class Metrics(unittest.TestCase):
         self.assertLess(m["tail_gap_s"], 0.05)
         self.assertIsNone(m["after_blackout_ratio"])
 
+    def test_daemon_e2e_is_median_of_series(self):
+        series = [{"video_in": {"e2e_latency_ms": v}, "audio_in": {"e2e_latency_ms": a}}
+                  for v, a in ((None, None), (50, 40), (200, 41), (55, 42), (52, None))]
+        m = H.side_metrics(None, None, series[-1], None, 10, 440, own_series=series)
+        self.assertEqual(m["daemon_video_e2e_ms"], 53.5)   # median of 50, 52, 55, 200
+        self.assertEqual(m["daemon_audio_e2e_ms"], 41)
+        self.assertIsNone(H.median_of([{}], "video_in.e2e_latency_ms"))
+
     def test_missing_everything_is_null(self):
         m = H.side_metrics(None, None, None, None, 10, 440)
         self.assertIsNone(m["frames_sent"])
