@@ -40,6 +40,15 @@ def rtp(pt, seq, ts, ssrc, payload, marker=False):
     return struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, seq, ts, ssrc) + payload
 
 
+def rtcp_types(data):
+    """Packet types in an RTCP compound, as bytes (stops at a bad length)."""
+    out, off = bytearray(), 0
+    while len(data) - off >= 4:
+        out.append(data[off + 1])
+        off += 4 * (struct.unpack("!H", data[off + 2:off + 4])[0] + 1)
+    return bytes(out)
+
+
 def rtcp_rr(ssrc):
     return struct.pack("!BBHI", 0x80, 201, 1, ssrc)
 
@@ -226,23 +235,41 @@ class Hostile(unittest.TestCase):
                     peer.sendto(rtp(111, 10 + i, 960 * i, 0x6666, os.urandom(40)), dst)
                 time.sleep(1.5)
                 self.assertIsNone(p.poll(), "daemon died on hostile input")
-                # It still talks to its peer: RTP/RTCP keep arriving.
-                got = 0
-                deadline = time.time() + 2
-                while time.time() < deadline:
+                # It still talks to its peer, within the wire profile: media
+                # and RTCP keep coming, RTCP (SR or RR first) at least once a
+                # second, no datagram over 1200 bytes.
+                rtcp_times, sizes = [], []
+                t_end = time.time() + 3
+                while time.time() < t_end:
                     try:
-                        peer.recvfrom(2048)
-                        got += 1
+                        data, _ = peer.recvfrom(4096)
                     except socket.timeout:
-                        pass
-                self.assertGreater(got, 5)
+                        continue
+                    sizes.append(len(data))
+                    if len(data) >= 2 and 192 <= data[1] <= 223:
+                        self.assertIn(data[1], (200, 201), "compound must start with SR/RR")
+                        rtcp_times.append(time.time())
+                self.assertGreater(len(sizes), 50)
+                self.assertLessEqual(max(sizes), 1200)
+                self.assertGreaterEqual(len(rtcp_times), 3)
+                gaps = [b - a for a, b in zip(rtcp_times, rtcp_times[1:])]
+                self.assertLess(max(gaps), 1.1, gaps)
             finally:
                 p.send_signal(signal.SIGTERM)
                 rc = p.wait(timeout=20)
+                # The hang-up says BYE (RTCP PT 203 inside a compound).
+                bye = False
+                try:
+                    while not bye:
+                        data, _ = peer.recvfrom(4096)
+                        bye = len(data) >= 2 and 192 <= data[1] <= 223 and bytes([203]) in rtcp_types(data)
+                except socket.timeout:
+                    pass
                 peer.close()
                 stranger.close()
                 log.close()
             self.assertEqual(rc, 0)
+            self.assertTrue(bye, "no RTCP BYE after SIGTERM")
             last = read_stats(stats)[-1]
             rej = last["rejected"]
             self.assertEqual(rej["bad_source"], 3 * len(HOSTILE))
