@@ -1,0 +1,838 @@
+/* vc_pa.c - microphone and speakers through PortAudio (see vc_pa.h).
+ *
+ * Each direction is one PortAudio callback stream at 48 kHz, paInt16,
+ * 480 frames (10 ms) per callback.  The callback and the caller's thread
+ * share only:
+ *   - a sample ring (int16, mono) and, for input, a stamp ring that carries
+ *     (ring sample index, capture time) once per callback block;
+ *   - a few C11 atomics (counters, the failure flag, the last callback time);
+ *   - a POSIX semaphore the callback posts after each block.
+ * The callbacks never allocate, lock or block.
+ *
+ * Input timing: capture times follow the sample count (48 per ms, dropped
+ * samples included), anchored at the first block and disciplined by the
+ * host API's inputBufferAdcTime, mapped onto the caller's clock as
+ *   adc_mono = now - (timeInfo->currentTime - inputBufferAdcTime)
+ * (or, when currentTime is missing, through the Pa_GetStreamTime offset
+ * measured at start).  Per block, err = adc_mono - sample timeline:
+ *   - |err| <= RESYNC: the sound card's clock drifts against CLOCK_MONOTONIC;
+ *     the anchor is slewed 1 us per block (100 ppm) toward it, so steps stay
+ *     10 ms +- 1 us and per-callback scheduling jitter never shows;
+ *   - err > RESYNC: the device lost samples we never saw (host xrun); jump
+ *     forward to the ADC time;
+ *   - err < -RESYNC: the device delivers faster than real time (a virtual
+ *     PCM with no clock, e.g. ALSA's file/null): keep the sample timeline,
+ *     time never goes backwards.
+ * When the host API gives no ADC time (0) the timeline is simply
+ * start_us + produced / 48000.
+ * A block that does not fit in the ring is dropped whole (one overflow); the
+ * sample count still advances, so capture times jump over the gap.
+ *
+ * Failure: the stream-finished callback, Pa_IsStreamActive() turning false,
+ * or no callback for STALL_MS (FIRST_CB_MS for the first one) make read/write
+ * return -EIO; the caller
+ * closes and reopens.  Device xruns that PortAudio reports in the callback's
+ * status flags (paInputOverflow, paOutputUnderflow...) are recovered from by
+ * PortAudio itself: they are counted with the ring overflows/underflows, not
+ * treated as a failure, so one glitch does not cost a device reopen.
+ *
+ * PortAudio's API is not thread-safe, so opening, closing and device queries
+ * are serialised by one mutex (never taken by a callback).
+ */
+#define _GNU_SOURCE /* sem_clockwait: timeouts on CLOCK_MONOTONIC */
+#include "vc_pa.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <portaudio.h>
+
+#include "vc_ring.h"
+
+#define BLOCK_FRAMES 480            /* 10 ms at 48 kHz */
+#define IN_RING_SAMPLES 48000       /* >= 1 s of capture before overflow */
+#define STAMP_RING 512              /* > ring blocks even for short callbacks */
+#define OUT_RING_EXTRA 48000        /* room above target_ms for large writes */
+#define STALL_MS 3000               /* no callback for this long = dead device */
+#define FIRST_CB_MS 10000           /* ...but a starting stream gets longer: the
+				     * ALSA pulse plugin's first capture block
+				     * can take ~2 s */
+#define MIX_CHUNK 256               /* stack scratch for down/upmixing */
+#define RESYNC_US 40000             /* ADC time vs sample count: re-anchor */
+#define SLEW_DEADBAND_US 2000       /* ignore ADC jitter below this */
+
+static pthread_mutex_t pa_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pa_refs;
+
+/* ---- ALSA and JACK noise ------------------------------------------------
+ * Pa_Initialize probes every ALSA PCM and the JACK server; libasound prints
+ * each failed probe ("ALSA lib pcm.c:... Unknown PCM cards.pcm.rear") and
+ * libjack prints "jack server is not running or cannot be started" to
+ * stderr.  Both libraries are already mapped (libportaudio links them), so we
+ * look up their error-handler setters with RTLD_NOLOAD (no new library, no
+ * link-time dependency) and install handlers that drop the messages.  If a
+ * lookup fails the only cost is the noise.  The handlers are process-wide,
+ * which is fine: nothing else in vcalld uses ALSA or JACK directly. */
+typedef void (*alsa_err_fn)(const char *file, int line, const char *func, int err,
+			    const char *fmt, ...);
+typedef int (*alsa_set_handler_fn)(alsa_err_fn handler);
+typedef void (*jack_msg_fn)(const char *msg);
+typedef void (*jack_set_fn)(jack_msg_fn fn);
+
+static void alsa_quiet(const char *file, int line, const char *func, int err, const char *fmt,
+		       ...)
+{
+	(void)file;
+	(void)line;
+	(void)func;
+	(void)err;
+	(void)fmt;
+}
+
+static void jack_quiet(const char *msg)
+{
+	(void)msg;
+}
+
+/* dlsym returns an object pointer; POSIX guarantees the conversion. */
+static void *lib_sym(void *h, const char *name)
+{
+	return h ? dlsym(h, name) : NULL;
+}
+
+static void quiet_libs(void)
+{
+	void *h = dlopen("libasound.so.2", RTLD_LAZY | RTLD_NOLOAD);
+	void *p = lib_sym(h, "snd_lib_error_set_handler");
+	if (p) {
+		alsa_set_handler_fn set;
+		memcpy(&set, &p, sizeof(set));
+		set(alsa_quiet);
+	}
+	if (h)
+		dlclose(h); /* drops our reference only; PortAudio keeps it mapped */
+
+	h = dlopen("libjack.so.0", RTLD_LAZY | RTLD_NOLOAD);
+	static const char *const jack_setters[] = { "jack_set_error_function",
+						    "jack_set_info_function" };
+	for (size_t i = 0; i < sizeof(jack_setters) / sizeof(jack_setters[0]); i++) {
+		p = lib_sym(h, jack_setters[i]);
+		if (p) {
+			jack_set_fn set;
+			memcpy(&set, &p, sizeof(set));
+			set(jack_quiet);
+		}
+	}
+	if (h)
+		dlclose(h);
+}
+
+int vc_pa_init(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&pa_lock);
+	if (pa_refs == 0) {
+		quiet_libs();
+		PaError e = Pa_Initialize();
+		if (e != paNoError) {
+			ret = -EIO;
+			goto out;
+		}
+	}
+	pa_refs++;
+out:
+	pthread_mutex_unlock(&pa_lock);
+	return ret;
+}
+
+void vc_pa_exit(void)
+{
+	pthread_mutex_lock(&pa_lock);
+	if (pa_refs > 0 && --pa_refs == 0)
+		Pa_Terminate();
+	pthread_mutex_unlock(&pa_lock);
+}
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Wait on sem until deadline_us (CLOCK_MONOTONIC).  0, or -ETIMEDOUT. */
+static int sem_wait_until(sem_t *s, uint64_t deadline_us)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_us / 1000000u),
+		.tv_nsec = (long)(deadline_us % 1000000u) * 1000L,
+	};
+
+	for (;;) {
+		if (sem_clockwait(s, CLOCK_MONOTONIC, &ts) == 0)
+			break;
+		if (errno == ETIMEDOUT)
+			return -ETIMEDOUT;
+		/* EINTR: wait again */
+	}
+	while (sem_trywait(s) == 0)
+		; /* fold stale wake-ups into this one */
+	return 0;
+}
+
+static bool ieq_sub(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return n == 0;
+}
+
+static bool ieq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+	return *a == *b;
+}
+
+static int dev_channels(const PaDeviceInfo *di, bool input)
+{
+	return input ? di->maxInputChannels : di->maxOutputChannels;
+}
+
+/* Resolve a device spec.  Call with pa_lock held. */
+static int find_device(const char *spec, bool input, PaDeviceIndex *out, char *err, size_t errlen)
+{
+	const char *dir = input ? "input" : "output";
+	PaDeviceIndex n = Pa_GetDeviceCount();
+
+	if (n < 0) {
+		snprintf(err, errlen, "portaudio: cannot list devices: %s", Pa_GetErrorText(n));
+		return -EIO;
+	}
+	if (!spec || !*spec) {
+		PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+		if (d == paNoDevice) {
+			snprintf(err, errlen, "portaudio: no default %s device", dir);
+			return -ENODEV;
+		}
+		*out = d;
+		return 0;
+	}
+	bool digits = true;
+	for (const char *p = spec; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			digits = false;
+	if (digits) {
+		long idx = strtol(spec, NULL, 10);
+		const PaDeviceInfo *di = idx < n ? Pa_GetDeviceInfo((PaDeviceIndex)idx) : NULL;
+		if (!di || dev_channels(di, input) < 1) {
+			snprintf(err, errlen, "portaudio: no %s device with index %s", dir, spec);
+			return -ENODEV;
+		}
+		*out = (PaDeviceIndex)idx;
+		return 0;
+	}
+	/* An exact (case-insensitive) name wins over a substring match, so that
+	 * "pulse" does not pick whatever device merely contains the word. */
+	PaDeviceIndex sub = paNoDevice;
+	for (PaDeviceIndex i = 0; i < n; i++) {
+		const PaDeviceInfo *di = Pa_GetDeviceInfo(i);
+		if (!di || !di->name || dev_channels(di, input) < 1)
+			continue;
+		if (ieq(di->name, spec)) {
+			*out = i;
+			return 0;
+		}
+		if (sub == paNoDevice && ieq_sub(di->name, spec))
+			sub = i;
+	}
+	if (sub == paNoDevice) {
+		snprintf(err, errlen, "portaudio: no %s device matches '%s'", dir, spec);
+		return -ENODEV;
+	}
+	*out = sub;
+	return 0;
+}
+
+/* Fill params for mono, or stereo when the device refuses mono.  Call with
+ * pa_lock held.  Returns the PaError of the last format check. */
+static PaError pick_params(PaStreamParameters *p, PaDeviceIndex dev, bool input)
+{
+	const PaDeviceInfo *di = Pa_GetDeviceInfo(dev);
+
+	memset(p, 0, sizeof(*p));
+	p->device = dev;
+	p->channelCount = 1;
+	p->sampleFormat = paInt16;
+	p->suggestedLatency = input ? di->defaultLowInputLatency : di->defaultLowOutputLatency;
+	p->hostApiSpecificStreamInfo = NULL;
+	PaError e = input ? Pa_IsFormatSupported(p, NULL, VC_PA_RATE)
+			  : Pa_IsFormatSupported(NULL, p, VC_PA_RATE);
+	if (e != paFormatIsSupported && dev_channels(di, input) >= 2) {
+		p->channelCount = 2;
+		e = input ? Pa_IsFormatSupported(p, NULL, VC_PA_RATE)
+			  : Pa_IsFormatSupported(NULL, p, VC_PA_RATE);
+	}
+	return e;
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+struct stamp {
+	uint64_t idx; /* ring sample index (samples ever written) of the block */
+	uint64_t us;  /* capture time of that sample, CLOCK_MONOTONIC */
+};
+
+struct vc_pa_in {
+	PaStream *stream;
+	const struct vc_clock *clock;
+	struct vc_ring *ring;
+	struct vc_ring *stamps;
+	sem_t sem;
+	bool sem_ok;
+	int channels;
+
+	/* Written before Pa_StartStream, read-only in the callback. */
+	double pa_offset_us; /* clock_us - Pa stream time * 1e6, at start */
+	uint64_t start_us;
+
+	/* Callback-owned (only the callback touches them). */
+	uint64_t cb_produced; /* samples delivered by the device, dropped or not */
+	uint64_t cb_written;  /* samples that went into the ring */
+	bool anchored;
+	uint64_t anchor_idx; /* cb_produced at the anchor */
+	uint64_t anchor_us;
+
+	uint64_t started_us; /* mono_us() at Pa_StartStream */
+	_Atomic uint64_t overflows;
+	_Atomic uint64_t last_cb_us; /* 0 = no callback yet */
+	_Atomic bool failed;
+	_Atomic bool closing;
+
+	/* Reader-owned. */
+	uint64_t rd_idx; /* ring index of the next sample to read */
+	struct stamp cur, next;
+	bool have_cur, have_next;
+};
+
+/* Duration of n samples, without overflow for any n. */
+static uint64_t samples_us(uint64_t n)
+{
+	return n / VC_PA_RATE * 1000000u + n % VC_PA_RATE * 1000000u / VC_PA_RATE;
+}
+
+/* Capture time of the first sample of the block now in the callback (see
+ * "Input timing" above).  Callback context: arithmetic only. */
+static uint64_t block_time(struct vc_pa_in *in, const PaStreamCallbackTimeInfo *ti)
+{
+	int64_t adc = -1;
+
+	if (ti && ti->inputBufferAdcTime > 0.0) {
+		double age = ti->currentTime - ti->inputBufferAdcTime;
+		if (ti->currentTime > 0.0 && age >= 0.0 && age < 1.0)
+			adc = (int64_t)vc_clock_now(in->clock) - (int64_t)(age * 1e6);
+		else
+			adc = (int64_t)(ti->inputBufferAdcTime * 1e6 + in->pa_offset_us);
+	}
+	if (!in->anchored) {
+		in->anchored = true;
+		in->anchor_idx = in->cb_produced;
+		in->anchor_us = adc >= 0 ? (uint64_t)adc : in->start_us + samples_us(in->cb_produced);
+		return in->anchor_us;
+	}
+	uint64_t t = in->anchor_us + samples_us(in->cb_produced - in->anchor_idx);
+	if (adc < 0)
+		return t;
+	int64_t err = adc - (int64_t)t;
+	if (err > RESYNC_US) {
+		in->anchor_idx = in->cb_produced;
+		in->anchor_us = (uint64_t)adc;
+		return in->anchor_us;
+	}
+	if (err > SLEW_DEADBAND_US && err <= RESYNC_US)
+		in->anchor_us++;
+	else if (err < -SLEW_DEADBAND_US && err >= -RESYNC_US)
+		in->anchor_us--;
+	return in->anchor_us + samples_us(in->cb_produced - in->anchor_idx);
+}
+
+static int in_cb(const void *input, void *output, unsigned long frames,
+		 const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user)
+{
+	struct vc_pa_in *in = user;
+	const int16_t *src = input;
+	(void)output;
+
+	uint64_t now = mono_us();
+	atomic_store_explicit(&in->last_cb_us, now, memory_order_relaxed);
+	if (flags & (paInputOverflow | paInputUnderflow))
+		atomic_fetch_add_explicit(&in->overflows, 1, memory_order_relaxed);
+	if (!src || frames == 0)
+		goto out;
+
+	struct stamp st = { .idx = in->cb_written, .us = block_time(in, ti) };
+	in->cb_produced += frames;
+
+	/* Drop the whole block rather than part of it, so every stamp starts a
+	 * block and the timeline has no sub-block slips. */
+	if (vc_ring_writable(in->ring) < frames || vc_ring_writable(in->stamps) < 1) {
+		atomic_fetch_add_explicit(&in->overflows, 1, memory_order_relaxed);
+		goto out;
+	}
+	/* Stamp first: a reader that sees the samples then also sees their stamp
+	 * (release on the sample ring orders the stamp write before it). */
+	vc_ring_write(in->stamps, &st, 1);
+	if (in->channels == 1) {
+		vc_ring_write(in->ring, src, frames);
+	} else {
+		int16_t mix[MIX_CHUNK];
+		int ch = in->channels;
+		for (unsigned long done = 0; done < frames;) {
+			unsigned long n = frames - done < MIX_CHUNK ? frames - done : MIX_CHUNK;
+			for (unsigned long i = 0; i < n; i++) {
+				const int16_t *f = src + (done + i) * (unsigned long)ch;
+				mix[i] = (int16_t)(((int32_t)f[0] + f[1]) / 2);
+			}
+			vc_ring_write(in->ring, mix, n);
+			done += n;
+		}
+	}
+	in->cb_written += frames;
+out:
+	sem_post(&in->sem);
+	return paContinue;
+}
+
+static void in_finished(void *user)
+{
+	struct vc_pa_in *in = user;
+
+	if (!atomic_load(&in->closing))
+		atomic_store(&in->failed, true);
+	sem_post(&in->sem);
+}
+
+void vc_pa_in_close(struct vc_pa_in *in)
+{
+	if (!in)
+		return;
+	atomic_store(&in->closing, true);
+	if (in->stream) {
+		pthread_mutex_lock(&pa_lock);
+		Pa_AbortStream(in->stream);
+		Pa_CloseStream(in->stream);
+		pthread_mutex_unlock(&pa_lock);
+		vc_pa_exit();
+	}
+	if (in->sem_ok)
+		sem_destroy(&in->sem);
+	vc_ring_free(in->ring);
+	vc_ring_free(in->stamps);
+	free(in);
+}
+
+int vc_pa_in_open(struct vc_pa_in **out, const char *device, const struct vc_clock *clock,
+		  char *err, size_t errlen)
+{
+	struct vc_pa_in *in;
+	PaStreamParameters p;
+	PaDeviceIndex dev;
+	PaError e;
+	int ret;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	in->clock = clock ? clock : vc_clock_monotonic();
+	atomic_init(&in->overflows, 0);
+	atomic_init(&in->last_cb_us, 0);
+	atomic_init(&in->failed, false);
+	atomic_init(&in->closing, false);
+	ret = vc_ring_new(&in->ring, sizeof(int16_t), IN_RING_SAMPLES);
+	if (!ret)
+		ret = vc_ring_new(&in->stamps, sizeof(struct stamp), STAMP_RING);
+	if (ret)
+		goto fail;
+	if (sem_init(&in->sem, 0, 0) != 0) {
+		ret = -errno;
+		goto fail;
+	}
+	in->sem_ok = true;
+
+	ret = vc_pa_init();
+	if (ret) {
+		snprintf(err, errlen, "portaudio: cannot initialise");
+		goto fail;
+	}
+	pthread_mutex_lock(&pa_lock);
+	ret = find_device(device, true, &dev, err, errlen);
+	if (ret)
+		goto fail_pa;
+	const char *name = Pa_GetDeviceInfo(dev)->name;
+	e = pick_params(&p, dev, true);
+	if (e == paFormatIsSupported)
+		e = Pa_OpenStream(&in->stream, &p, NULL, VC_PA_RATE, BLOCK_FRAMES, paClipOff, in_cb,
+				  in);
+	if (e != paNoError) {
+		in->stream = NULL;
+		snprintf(err, errlen, "portaudio: cannot open input '%s': %s", name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail_pa;
+	}
+	in->channels = p.channelCount;
+	Pa_SetStreamFinishedCallback(in->stream, in_finished);
+
+	/* Map PortAudio's stream clock onto CLOCK_MONOTONIC (and the caller's
+	 * clock, which is CLOCK_MONOTONIC in the daemon). */
+	in->start_us = vc_clock_now(in->clock);
+	in->pa_offset_us = (double)in->start_us - Pa_GetStreamTime(in->stream) * 1e6;
+	in->started_us = mono_us();
+	e = Pa_StartStream(in->stream);
+	if (e != paNoError) {
+		snprintf(err, errlen, "portaudio: cannot start input '%s': %s", name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail_pa;
+	}
+	pthread_mutex_unlock(&pa_lock);
+	*out = in;
+	return 0;
+
+fail_pa:
+	if (in->stream)
+		Pa_CloseStream(in->stream);
+	in->stream = NULL;
+	pthread_mutex_unlock(&pa_lock);
+	vc_pa_exit();
+fail:
+	if (ret == -ENOMEM || (errlen && !err[0]))
+		snprintf(err, errlen, "portaudio: out of memory");
+	vc_pa_in_close(in);
+	return ret;
+}
+
+/* The stream is dead if PortAudio finished it or the callbacks stopped.
+ * last_cb is 0 until the first callback; started_us is when we started. */
+static bool stream_dead(PaStream *s, _Atomic bool *failed, _Atomic uint64_t *last_cb,
+			uint64_t started_us)
+{
+	if (atomic_load(failed))
+		return true;
+	if (Pa_IsStreamActive(s) != 1)
+		return true;
+	uint64_t last = atomic_load_explicit(last_cb, memory_order_relaxed);
+	uint64_t now = mono_us();
+	if (last == 0)
+		return now - started_us > (uint64_t)FIRST_CB_MS * 1000u;
+	return now > last && now - last > (uint64_t)STALL_MS * 1000u;
+}
+
+/* Advance the reader's stamps so that cur is the last block start <= rd_idx. */
+static void in_sync_stamps(struct vc_pa_in *in)
+{
+	for (;;) {
+		if (!in->have_next) {
+			if (vc_ring_read(in->stamps, &in->next, 1) != 1)
+				return;
+			in->have_next = true;
+		}
+		if (in->next.idx > in->rd_idx)
+			return;
+		in->cur = in->next;
+		in->have_cur = true;
+		in->have_next = false;
+	}
+}
+
+int vc_pa_in_read(struct vc_pa_in *in, int16_t *pcm, int frames, uint64_t *capture_us,
+		  int timeout_ms)
+{
+	if (frames <= 0)
+		return 0;
+	if ((size_t)frames > vc_ring_capacity(in->ring))
+		return -EINVAL;
+	uint64_t deadline = mono_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000u;
+
+	while (vc_ring_readable(in->ring) < (size_t)frames) {
+		bool dead = stream_dead(in->stream, &in->failed, &in->last_cb_us, in->started_us);
+		if (dead)
+			return -EIO;
+		if (sem_wait_until(&in->sem, deadline) == -ETIMEDOUT) {
+			if (vc_ring_readable(in->ring) >= (size_t)frames)
+				break;
+			dead = stream_dead(in->stream, &in->failed, &in->last_cb_us, in->started_us);
+			return dead ? -EIO : 0;
+		}
+	}
+	in_sync_stamps(in);
+	uint64_t t = in->have_cur ? in->cur.us + samples_us(in->rd_idx - in->cur.idx)
+				  : in->start_us;
+	vc_ring_read(in->ring, pcm, (size_t)frames);
+	in->rd_idx += (uint64_t)frames;
+	if (capture_us)
+		*capture_us = t;
+	return frames;
+}
+
+uint64_t vc_pa_in_overflows(const struct vc_pa_in *in)
+{
+	return atomic_load_explicit(&in->overflows, memory_order_relaxed);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+struct vc_pa_out {
+	PaStream *stream;
+	struct vc_ring *ring;
+	sem_t sem;
+	bool sem_ok;
+	int channels;
+	size_t target; /* samples */
+	double latency_s;
+
+	uint64_t started_us;
+	_Atomic uint64_t underflows;
+	_Atomic uint64_t last_cb_us; /* 0 = no callback yet */
+	_Atomic bool primed; /* the writer has queued something */
+	_Atomic bool failed;
+	_Atomic bool closing;
+};
+
+static int out_cb(const void *input, void *output, unsigned long frames,
+		  const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user)
+{
+	struct vc_pa_out *o = user;
+	int16_t *dst = output;
+	size_t got;
+	(void)input;
+	(void)ti;
+
+	atomic_store_explicit(&o->last_cb_us, mono_us(), memory_order_relaxed);
+	if (flags & (paOutputUnderflow | paOutputOverflow))
+		atomic_fetch_add_explicit(&o->underflows, 1, memory_order_relaxed);
+	if (o->channels == 1) {
+		got = vc_ring_read(o->ring, dst, frames);
+		memset(dst + got, 0, (frames - got) * sizeof(int16_t));
+	} else {
+		int16_t mix[MIX_CHUNK];
+		int ch = o->channels;
+		got = 0;
+		for (unsigned long done = 0; done < frames;) {
+			unsigned long want = frames - done < MIX_CHUNK ? frames - done : MIX_CHUNK;
+			size_t n = vc_ring_read(o->ring, mix, want);
+			memset(mix + n, 0, (want - n) * sizeof(int16_t));
+			for (unsigned long i = 0; i < want; i++)
+				for (int c = 0; c < ch; c++)
+					dst[(done + i) * (unsigned long)ch + (unsigned long)c] = mix[i];
+			got += n;
+			done += want;
+		}
+	}
+	/* Silence before the first write is start-up, not an underflow. */
+	if (got < frames && atomic_load_explicit(&o->primed, memory_order_relaxed))
+		atomic_fetch_add_explicit(&o->underflows, 1, memory_order_relaxed);
+	sem_post(&o->sem);
+	return paContinue;
+}
+
+static void out_finished(void *user)
+{
+	struct vc_pa_out *o = user;
+
+	if (!atomic_load(&o->closing))
+		atomic_store(&o->failed, true);
+	sem_post(&o->sem);
+}
+
+void vc_pa_out_close(struct vc_pa_out *o)
+{
+	if (!o)
+		return;
+	atomic_store(&o->closing, true);
+	if (o->stream) {
+		pthread_mutex_lock(&pa_lock);
+		Pa_AbortStream(o->stream);
+		Pa_CloseStream(o->stream);
+		pthread_mutex_unlock(&pa_lock);
+		vc_pa_exit();
+	}
+	if (o->sem_ok)
+		sem_destroy(&o->sem);
+	vc_ring_free(o->ring);
+	free(o);
+}
+
+int vc_pa_out_open(struct vc_pa_out **out, const char *device, int target_ms, char *err,
+		   size_t errlen)
+{
+	struct vc_pa_out *o;
+	PaStreamParameters p;
+	PaDeviceIndex dev;
+	PaError e;
+	int ret;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (target_ms < 10)
+		target_ms = 10;
+	if (target_ms > 2000)
+		target_ms = 2000;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	atomic_init(&o->underflows, 0);
+	atomic_init(&o->last_cb_us, 0);
+	atomic_init(&o->primed, false);
+	atomic_init(&o->failed, false);
+	atomic_init(&o->closing, false);
+	o->target = (size_t)target_ms * VC_PA_RATE / 1000u;
+	ret = vc_ring_new(&o->ring, sizeof(int16_t), o->target + OUT_RING_EXTRA);
+	if (ret)
+		goto fail;
+	if (sem_init(&o->sem, 0, 0) != 0) {
+		ret = -errno;
+		goto fail;
+	}
+	o->sem_ok = true;
+
+	ret = vc_pa_init();
+	if (ret) {
+		snprintf(err, errlen, "portaudio: cannot initialise");
+		goto fail;
+	}
+	pthread_mutex_lock(&pa_lock);
+	ret = find_device(device, false, &dev, err, errlen);
+	if (ret)
+		goto fail_pa;
+	const char *name = Pa_GetDeviceInfo(dev)->name;
+	e = pick_params(&p, dev, false);
+	if (e == paFormatIsSupported)
+		e = Pa_OpenStream(&o->stream, NULL, &p, VC_PA_RATE, BLOCK_FRAMES, paClipOff, out_cb,
+				  o);
+	if (e != paNoError) {
+		o->stream = NULL;
+		snprintf(err, errlen, "portaudio: cannot open output '%s': %s", name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail_pa;
+	}
+	o->channels = p.channelCount;
+	const PaStreamInfo *si = Pa_GetStreamInfo(o->stream);
+	o->latency_s = si ? si->outputLatency : p.suggestedLatency;
+	Pa_SetStreamFinishedCallback(o->stream, out_finished);
+	o->started_us = mono_us();
+	e = Pa_StartStream(o->stream);
+	if (e != paNoError) {
+		snprintf(err, errlen, "portaudio: cannot start output '%s': %s", name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail_pa;
+	}
+	pthread_mutex_unlock(&pa_lock);
+	*out = o;
+	return 0;
+
+fail_pa:
+	if (o->stream)
+		Pa_CloseStream(o->stream);
+	o->stream = NULL;
+	pthread_mutex_unlock(&pa_lock);
+	vc_pa_exit();
+fail:
+	if (ret == -ENOMEM || (errlen && !err[0]))
+		snprintf(err, errlen, "portaudio: out of memory");
+	vc_pa_out_close(o);
+	return ret;
+}
+
+int vc_pa_out_write(struct vc_pa_out *o, const int16_t *pcm, int frames, int timeout_ms)
+{
+	uint64_t deadline = mono_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000u;
+	size_t done = 0;
+
+	if (frames <= 0)
+		return 0;
+	while (done < (size_t)frames) {
+		if (stream_dead(o->stream, &o->failed, &o->last_cb_us, o->started_us))
+			return -EIO;
+		if (vc_ring_readable(o->ring) <= o->target) {
+			size_t n = vc_ring_write(o->ring, pcm + done, (size_t)frames - done);
+			if (n) {
+				atomic_store_explicit(&o->primed, true, memory_order_relaxed);
+				done += n;
+				continue;
+			}
+		}
+		if (sem_wait_until(&o->sem, deadline) == -ETIMEDOUT)
+			break;
+	}
+	return (int)done;
+}
+
+uint64_t vc_pa_out_underflows(const struct vc_pa_out *o)
+{
+	return atomic_load_explicit(&o->underflows, memory_order_relaxed);
+}
+
+uint64_t vc_pa_out_play_time(const struct vc_pa_out *o)
+{
+	uint64_t queued_us = (uint64_t)vc_ring_readable(o->ring) * 1000000u / VC_PA_RATE;
+
+	return mono_us() + queued_us + (uint64_t)(o->latency_s * 1e6);
+}
+
+/* ---- listing ----------------------------------------------------------- */
+
+int vc_pa_list(FILE *fp)
+{
+	if (vc_pa_init() != 0) {
+		fprintf(fp, "portaudio: cannot initialise\n");
+		return 0;
+	}
+	pthread_mutex_lock(&pa_lock);
+	PaDeviceIndex n = Pa_GetDeviceCount();
+	PaDeviceIndex din = Pa_GetDefaultInputDevice();
+	PaDeviceIndex dout = Pa_GetDefaultOutputDevice();
+	int count = 0;
+	for (PaDeviceIndex i = 0; i < n; i++) {
+		const PaDeviceInfo *di = Pa_GetDeviceInfo(i);
+		if (!di)
+			continue;
+		const PaHostApiInfo *hi = Pa_GetHostApiInfo(di->hostApi);
+		fprintf(fp, "%3d: %-40s in %2d out %2d  %6.0f Hz  %s%s%s\n", (int)i,
+			di->name ? di->name : "?", di->maxInputChannels, di->maxOutputChannels,
+			di->defaultSampleRate, hi && hi->name ? hi->name : "?",
+			i == din ? "  [default in]" : "", i == dout ? "  [default out]" : "");
+		count++;
+	}
+	pthread_mutex_unlock(&pa_lock);
+	vc_pa_exit();
+	return count;
+}
