@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vc_backoff.h"
+#include "vc_pa.h"
 #include "vc_pace.h"
 #include "vc_wav.h"
 
@@ -84,8 +86,18 @@ void vc_tone_generate(struct vc_tone *t, int16_t *pcm, int frames)
 
 #define FILE_CHUNK 960
 
+#define MIC_TIMEOUT_MS 250
+
 struct vc_asrc {
 	int is_file;
+	/* microphone */
+	int is_pa;
+	struct vc_pa_in *pa;
+	char pa_dev[128];
+	int pa_lost;
+	struct vc_backoff retry; /* 0.25 s doubling to 4 s */
+	unsigned outages;
+	uint64_t overflows_before; /* of closed streams */
 	struct vc_tone tone;
 	double hz;
 	struct vc_wav_reader wav;
@@ -127,6 +139,17 @@ int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cf
 			goto fail;
 		}
 		s->hz = hz;
+	} else if (strcmp(spec, "portaudio") == 0 || strncmp(spec, "portaudio:", 10) == 0) {
+		snprintf(s->pa_dev, sizeof(s->pa_dev), "%s", spec[9] == ':' ? spec + 10 : "");
+		rc = vc_pa_init();
+		if (rc < 0) {
+			snprintf(err, errlen, "portaudio: cannot initialise (%d)", rc);
+			goto fail;
+		}
+		s->is_pa = 1;
+		rc = vc_pa_in_open(&s->pa, s->pa_dev, s->clock, err, errlen);
+		if (rc < 0)
+			goto fail;
 	} else if (strncmp(spec, "file:", 5) == 0) {
 		rc = vc_wav_open(&s->wav, spec + 5, err, errlen);
 		if (rc < 0)
@@ -146,7 +169,7 @@ int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cf
 		}
 	} else {
 		snprintf(err, errlen,
-			 "unknown audio source '%.64s' (tone[:HZ] | file:PATH.wav)", spec);
+			 "unknown audio source '%.64s' (portaudio[:DEVICE] | tone[:HZ] | file:PATH.wav)", spec);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -163,7 +186,45 @@ void vc_asrc_close(struct vc_asrc *s)
 		return;
 	if (s->is_file)
 		vc_wav_close(&s->wav);
+	vc_pa_in_close(s->pa);
+	if (s->is_pa)
+		vc_pa_exit();
 	free(s);
+}
+
+unsigned vc_asrc_outages(const struct vc_asrc *s)
+{
+	return s->outages;
+}
+
+uint64_t vc_asrc_overflows(const struct vc_asrc *s)
+{
+	return s->overflows_before + (s->pa ? vc_pa_in_overflows(s->pa) : 0);
+}
+
+static void mic_lost(struct vc_asrc *s, uint64_t now)
+{
+	s->overflows_before += vc_pa_in_overflows(s->pa);
+	vc_pa_in_close(s->pa);
+	s->pa = NULL;
+	s->pa_lost = 1;
+	s->outages++;
+	s->retry = (struct vc_backoff){ .min_us = 250000u, .max_us = 4000000u };
+	vc_backoff_start(&s->retry, now);
+	s->started = 0; /* silence runs on the clock's timeline from now */
+}
+
+static void mic_retry(struct vc_asrc *s, uint64_t now)
+{
+	char err[256];
+
+	if (!vc_backoff_due(&s->retry, now))
+		return;
+	if (vc_pa_in_open(&s->pa, s->pa_dev, s->clock, err, sizeof(err)) == 0) {
+		s->pa_lost = 0;
+		return;
+	}
+	vc_backoff_failed(&s->retry, now);
 }
 
 static int read_file(struct vc_asrc *s, int16_t *pcm, int frames)
@@ -204,6 +265,16 @@ int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_
 {
 	if (frames <= 0 || !pcm)
 		return frames == 0 ? 0 : -EINVAL;
+	if (s->is_pa && !s->pa_lost) {
+		int rc = vc_pa_in_read(s->pa, pcm, frames, capture_us, MIC_TIMEOUT_MS);
+		if (rc == frames)
+			return frames;
+		/* Slow is not lost (PulseAudio takes ~2 s to start; vc_pa says
+		 * -EIO when the device really stopped): nothing this time. */
+		if (rc >= 0)
+			return 0;
+		mic_lost(s, vc_clock_now(s->clock));
+	}
 	uint64_t now = vc_clock_now(s->clock);
 	if (!s->started) {
 		s->started = 1;
@@ -224,7 +295,11 @@ int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_
 			vc_pace_wait(s->clock, due);
 		}
 	}
-	if (s->is_file) {
+	if (s->is_pa) {
+		/* Microphone away: silence, and a retry when due. */
+		memset(pcm, 0, (size_t)frames * sizeof(pcm[0]));
+		mic_retry(s, vc_clock_now(s->clock));
+	} else if (s->is_file) {
 		int rc = read_file(s, pcm, frames);
 		if (rc < 0)
 			return rc;

@@ -1,5 +1,11 @@
-/* vc_asrc.h - audio sources: tone[:HZ] and file:PATH.wav (portaudio comes
- * with the devices issue).  48 kHz, mono, 16-bit.
+/* vc_asrc.h - audio sources: portaudio[:DEVICE], tone[:HZ] and
+ * file:PATH.wav.  48 kHz, mono, 16-bit.
+ *
+ * portaudio: the device's callback fills a lock-free ring (capture/vc_pa.h);
+ * vc_asrc_read() waits on it.  A microphone that fails, stalls or
+ * disappears does not end the source: it yields silence on the clock's
+ * timeline (capture times keep advancing) while it reopens the device with
+ * backoff (0.25 s doubling to 4 s).
  *
  * tone: a sine (default 440 Hz) at -12 dBFS with a short loud click
  * starting exactly at every whole second of the capture clock
@@ -27,9 +33,13 @@ struct vc_asrc_cfg {
 
 int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cfg *cfg,
 		 char *err, size_t errlen);
+/* Microphone outages so far, and input overflows (0 for other sources). */
+unsigned vc_asrc_outages(const struct vc_asrc *s);
+uint64_t vc_asrc_overflows(const struct vc_asrc *s);
 void vc_asrc_close(struct vc_asrc *s);
 /* Produce 'frames' mono samples; *capture_us is the capture time of the
- * first one.  Returns frames, or negative on error. */
+ * first one.  Returns frames, 0 when a microphone had nothing within 250 ms
+ * (call again), or negative on error. */
 int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_us);
 
 /* The tone generator itself, unpaced, for tests and the analyser:

@@ -6,6 +6,8 @@
 #include "vc_call.h"
 #include "vc_log.h"
 #include "vc_opts.h"
+#include "vc_pa.h"
+#include "vc_v4l2.h"
 
 #ifndef VCALLD_VERSION
 #define VCALLD_VERSION "0.1.0"
@@ -40,8 +42,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.list_devices) {
-		printf("video sources: testsrc, file:PATH.y4m (camera capture is not built yet)\n"
-		       "audio sources: tone[:HZ], file:PATH.wav (microphone capture is not built yet)\n");
+		printf("cameras (--video-source v4l2:PATH):\n");
+		if (vc_v4l2_list(stdout, NULL) == 0)
+			printf("  none\n");
+		printf("audio devices (--audio-source/--audio-sink portaudio:INDEX|NAME):\n");
+		int pa = vc_pa_init();
+		if (pa < 0 || vc_pa_list(stdout) == 0)
+			printf("  none\n");
+		if (pa >= 0)
+			vc_pa_exit();
+		printf("also: testsrc, file:PATH.y4m, tone[:HZ], file:PATH.wav, null, sdl\n");
 		return 0;
 	}
 	vc_log_init(&log, "vcalld", o.log_level);

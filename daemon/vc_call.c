@@ -35,7 +35,9 @@
 #include "vc_stats.h"
 #include "vc_vp8.h"
 #include "vc_vp8_rtp.h"
+#include "vc_v4l2.h"
 #include "vc_vsrc.h"
+#include "vc_window.h"
 
 #define POOL_PACKETS 1024
 #define RTP_EXT_BYTES 16          /* abs-capture-time + transport seq, one-byte form */
@@ -43,6 +45,7 @@
 #define RX_BATCH 64               /* datagrams read per wake-up */
 #define MAX_FRAME_BYTES (1u << 20)
 #define AUDIO_RING_BLOCKS 16
+#define AUDIO_BLOCK_US (VC_OPUS_FRAME * 1000000u / VC_OPUS_RATE)
 #define PEER_LOST_US 5000000u
 #define DRAIN_MAX_US 1500000u
 #define PLI_MIN_INTERVAL_US 250000u /* re-ask if the keyframe itself was lost */
@@ -97,6 +100,14 @@ struct tx_history {
 	} slot[HISTORY_PACKETS];
 };
 
+/* The newest picture for the window, handed from a media thread to the
+ * main thread.  The frame is reallocated only when the picture size changes. */
+struct frame_box {
+	pthread_mutex_t lock;
+	struct vc_frame frame;
+	bool fresh;
+};
+
 /* A remote stream; guarded by rx_lock. */
 struct rx_stream {
 	bool active;
@@ -123,6 +134,12 @@ struct vc_call {
 	struct vc_vp8_enc *venc;
 	struct vc_opus_enc *aenc;
 	int width, height, fps;
+
+	/* window (main thread), fed through the boxes */
+	struct vc_window *win;
+	struct frame_box remote_box, self_box;
+	_Atomic bool mic_muted, camera_off;
+	char win_title[256];
 
 	/* thread plumbing */
 	_Atomic int state;
@@ -203,6 +220,31 @@ static void send_datagram(struct vc_call *c, const uint8_t *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* capture and encode                                                  */
 
+static void box_post(struct frame_box *b, const struct vc_frame *f)
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->frame.width != f->width || b->frame.height != f->height) {
+		vc_frame_free(&b->frame);
+		if (vc_frame_alloc(&b->frame, f->width, f->height)) {
+			pthread_mutex_unlock(&b->lock);
+			return;
+		}
+	}
+	vc_frame_copy(&b->frame, f);
+	b->fresh = true;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void box_take(struct frame_box *b, struct vc_window *w,
+		     int (*set)(struct vc_window *, const struct vc_frame *))
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->fresh)
+		set(w, &b->frame);
+	b->fresh = false;
+	pthread_mutex_unlock(&b->lock);
+}
+
 static struct pkt *pkt_get(struct vc_call *c)
 {
 	return vc_queue_pop(c->freeq, 0);
@@ -229,6 +271,7 @@ static void *video_capture_thread(void *arg)
 	struct vc_frame frame;
 	uint16_t picture_id = (uint16_t)(random_u32() & 0x7fff);
 	bool need_keyframe = true;
+	int camera_state = VC_VSRC_FRAME;
 
 	if (vc_frame_alloc(&frame, c->width, c->height)) {
 		vc_err(c->log, "video: out of memory");
@@ -240,7 +283,23 @@ static void *video_capture_thread(void *arg)
 			vc_err(c->log, "video source failed (%s); video stops", strerror(-rc));
 			break;
 		}
+		if (rc == 0)
+			continue; /* the camera was slow: nothing this time */
+		if (rc != camera_state) {
+			if (rc == VC_VSRC_PLACEHOLDER)
+				vc_warn(c->log, "camera lost; sending a placeholder and retrying");
+			else if (rc == VC_VSRC_RESUMED)
+				vc_info(c->log, "camera back");
+			camera_state = rc == VC_VSRC_RESUMED ? VC_VSRC_FRAME : rc;
+		}
+		if (rc == VC_VSRC_RESUMED)
+			need_keyframe = true;
+		if (atomic_load(&c->camera_off))
+			vc_frame_fill(&frame, 16, 128, 128); /* the peer sees black */
+		if (c->win)
+			box_post(&c->self_box, &frame);
 		atomic_fetch_add(&c->stats.frames_captured, 1);
+		atomic_store(&c->stats.camera_outages, vc_vsrc_outages(c->vsrc));
 		if (!media_flowing(c)) {
 			need_keyframe = true;
 			continue;
@@ -305,8 +364,12 @@ static void *audio_capture_thread(void *arg)
 			vc_err(c->log, "audio source failed (%s); audio stops", strerror(-rc));
 			break;
 		}
+		if (rc == 0)
+			continue; /* a slow device: nothing captured this time */
 		if (vc_ring_write(c->aring, &blk, 1) != 1)
 			atomic_fetch_add(&c->stats.audio_overflows, 1);
+		atomic_store(&c->stats.mic_outages, vc_asrc_outages(c->asrc));
+		atomic_store(&c->stats.mic_overflows, vc_asrc_overflows(c->asrc));
 		sem_post(&c->aring_sem);
 	}
 	sem_post(&c->aring_sem); /* wake the encoder so it sees stop_media */
@@ -317,16 +380,29 @@ static void *audio_encode_thread(void *arg)
 {
 	struct vc_call *c = arg;
 	struct audio_block blk;
-	uint32_t samples = 0;
+	uint64_t base_us = 0;
+	int64_t last_slot = -1;
 
 	for (;;) {
 		sem_wait(&c->aring_sem);
 		if (atomic_load(&c->stop_media))
 			break;
 		while (vc_ring_read(c->aring, &blk, 1) == 1) {
-			/* The timestamp counts every captured sample, sent or not. */
-			uint32_t ts = c->audio_ts_offset + samples;
-			samples += VC_OPUS_FRAME;
+			/* RTP time follows capture time on the 20 ms grid, so a
+			 * device's stall is a gap the receiver conceals and its
+			 * burst (a backlog, or a slot captured twice) is dropped
+			 * here instead of pushing timestamps ahead of real time. */
+			if (last_slot < 0)
+				base_us = blk.capture_us;
+			if (blk.capture_us < base_us)
+				continue;
+			int64_t slot = (int64_t)((blk.capture_us - base_us + AUDIO_BLOCK_US / 2) / AUDIO_BLOCK_US);
+			if (slot <= last_slot) {
+				atomic_fetch_add(&c->stats.audio_stale, 1);
+				continue;
+			}
+			last_slot = slot;
+			uint32_t ts = c->audio_ts_offset + (uint32_t)slot * VC_OPUS_FRAME;
 			if (!media_flowing(c))
 				continue;
 			struct pkt *p = pkt_get(c);
@@ -334,6 +410,8 @@ static void *audio_encode_thread(void *arg)
 				atomic_fetch_add(&c->stats.send_dropped, 1);
 				continue;
 			}
+			if (atomic_load(&c->mic_muted))
+				memset(blk.pcm, 0, sizeof(blk.pcm));
 			int n = vc_opus_enc_encode(c->aenc, blk.pcm, p->data, sizeof(p->data));
 			if (n <= 0) {
 				pkt_put(c, p);
@@ -931,6 +1009,8 @@ static void *video_playout_thread(void *arg)
 		atomic_store(&c->stats.decode_us, render - t0);
 		if (vc_vsink_render(c->vsink, &pic, render) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "video sink: write failed");
+		if (c->win)
+			box_post(&c->remote_box, &pic);
 		atomic_fetch_add(&c->stats.frames_decoded, 1);
 		atomic_store(&c->stats.width, (uint32_t)pic.width);
 		atomic_store(&c->stats.height, (uint32_t)pic.height);
@@ -965,8 +1045,14 @@ static void *audio_playout_thread(void *arg)
 		size_t len = 0;
 		uint64_t capture = 0;
 
-		next += VC_OPUS_FRAME * 1000000u / VC_OPUS_RATE;
-		vc_sleep_until_us(next);
+		/* Speakers pace playout by blocking the write; a file or null
+		 * sink (or speakers that are away) is paced by the clock. */
+		if (vc_asink_device_paced(c->asink)) {
+			next = now_us(c);
+		} else {
+			next += VC_OPUS_FRAME * 1000000u / VC_OPUS_RATE;
+			vc_sleep_until_us(next);
+		}
 		uint64_t now = now_us(c);
 		if (now > next + 200000u)
 			next = now; /* we were stalled: do not burst to catch up */
@@ -1018,6 +1104,8 @@ static void *audio_playout_thread(void *arg)
 		}
 		if (vc_asink_write(c->asink, pcm, n, now) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio sink: write failed");
+		atomic_store(&c->stats.speaker_outages, vc_asink_outages(c->asink));
+		atomic_store(&c->stats.speaker_underflows, vc_asink_underflows(c->asink));
 		atomic_fetch_add(&c->stats.audio_played_ms, (uint64_t)n * 1000u / VC_OPUS_RATE);
 	}
 	vc_opus_dec_free(dec);
@@ -1027,31 +1115,78 @@ static void *audio_playout_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* set-up                                                              */
 
+/* A default device that is missing or unusable is not an error: say so in
+ * one line and fall back.  A device asked for by name must work. */
+static int open_vsrc(struct vc_call *c, const char *spec, char *err, size_t errlen)
+{
+	const struct vc_opts *o = c->o;
+	struct vc_vsrc_cfg vc = { .width = o->width, .height = o->height, .fps = o->fps,
+				  .clock = c->clock, .paced = 1, .v4l2_ops = o->v4l2_ops };
+
+	if (spec)
+		return vc_vsrc_open(&c->vsrc, spec, &vc, err, errlen);
+	char path[256], why[256];
+	if (!vc_v4l2_default_path(path, sizeof(path), o->v4l2_ops)) {
+		vc_info(c->log, "video source: no camera found, using testsrc");
+	} else {
+		char camspec[280];
+		snprintf(camspec, sizeof(camspec), "v4l2:%s", path);
+		if (vc_vsrc_open(&c->vsrc, camspec, &vc, why, sizeof(why)) == 0)
+			return 0;
+		vc_info(c->log, "video source: %s, using testsrc", why);
+	}
+	return vc_vsrc_open(&c->vsrc, "testsrc", &vc, err, errlen);
+}
+
+static int open_asrc(struct vc_call *c, const char *spec, char *err, size_t errlen)
+{
+	struct vc_asrc_cfg ac = { .clock = c->clock, .paced = 1 };
+	char why[256];
+
+	if (spec)
+		return vc_asrc_open(&c->asrc, spec, &ac, err, errlen);
+	if (vc_asrc_open(&c->asrc, "portaudio", &ac, why, sizeof(why)) == 0)
+		return 0;
+	vc_info(c->log, "audio source: no microphone (%s), using tone", why);
+	return vc_asrc_open(&c->asrc, "tone", &ac, err, errlen);
+}
+
+static void window_title(struct vc_call *c, char *buf, size_t len)
+{
+	char addr[128];
+
+	snprintf(buf, len, "vcalld: %s (%s%s%s)", vc_addr_str(&c->peer, addr, sizeof(addr)),
+		 state_names[atomic_load(&c->state)], atomic_load(&c->mic_muted) ? ", muted" : "",
+		 atomic_load(&c->camera_off) ? ", camera off" : "");
+}
+
+/* The window is opened here, on the main thread, which will drive it. */
+static int open_window(struct vc_call *c, bool asked, char *err, size_t errlen)
+{
+	char title[256], why[256];
+
+	window_title(c, title, sizeof(title));
+	struct vc_window_cfg wc = { .title = title, .width = c->o->width, .height = c->o->height };
+	if (vc_window_open(&c->win, &wc, why, sizeof(why)) == 0) {
+		if (vc_frame_alloc(&c->remote_box.frame, 2, 2) || vc_frame_alloc(&c->self_box.frame, 2, 2)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	/* A display that cannot be opened is never fatal: the call goes on. */
+	vc_info(c->log, "video sink: %s, using null%s", why, asked ? " (sdl was asked for)" : "");
+	return 1;
+}
+
 static int open_media(struct vc_call *c, char *err, size_t errlen)
 {
 	const struct vc_opts *o = c->o;
-	const char *vs = o->video_source ? o->video_source : "testsrc";
-	const char *as = o->audio_source ? o->audio_source : "tone";
-	const char *vk = o->video_sink ? o->video_sink : "null";
-	const char *ak = o->audio_sink ? o->audio_sink : "null";
+	const char *vk = o->video_sink;
+	const char *ak = o->audio_sink;
 
-	if (!o->video_source)
-		vc_info(c->log, "video source: camera capture is not built yet, using testsrc");
-	if (!o->audio_source)
-		vc_info(c->log, "audio source: microphone capture is not built yet, using tone");
-	if (!o->video_sink)
-		vc_info(c->log, "video sink: no window support yet, using null");
-	if (!o->audio_sink)
-		vc_info(c->log, "audio sink: no speaker support yet, using null");
-
-	if (strcmp(vs, "none") != 0) {
-		struct vc_vsrc_cfg vc = { .width = o->width, .height = o->height, .fps = o->fps,
-					  .clock = c->clock, .paced = 1 };
-		if (strncmp(vs, "v4l2", 4) == 0) {
-			snprintf(err, errlen, "video source '%s': camera capture is not built yet", vs);
-			return -1;
-		}
-		if (vc_vsrc_open(&c->vsrc, vs, &vc, err, errlen))
+	if (!o->video_source || strcmp(o->video_source, "none") != 0) {
+		if (open_vsrc(c, o->video_source, err, errlen))
 			return -1;
 		c->width = vc_vsrc_width(c->vsrc);
 		c->height = vc_vsrc_height(c->vsrc);
@@ -1064,13 +1199,8 @@ static int open_media(struct vc_call *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (strcmp(as, "none") != 0) {
-		struct vc_asrc_cfg ac = { .clock = c->clock, .paced = 1 };
-		if (strncmp(as, "portaudio", 9) == 0) {
-			snprintf(err, errlen, "audio source '%s': microphone capture is not built yet", as);
-			return -1;
-		}
-		if (vc_asrc_open(&c->asrc, as, &ac, err, errlen))
+	if (!o->audio_source || strcmp(o->audio_source, "none") != 0) {
+		if (open_asrc(c, o->audio_source, err, errlen))
 			return -1;
 		struct vc_opus_enc_cfg oc = { .channels = 1, .bitrate_kbps = o->audio_kbps,
 					      .expected_loss_pct = 10 };
@@ -1079,14 +1209,24 @@ static int open_media(struct vc_call *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (strcmp(vk, "sdl") == 0 || strcmp(ak, "portaudio") == 0 || strncmp(ak, "portaudio:", 10) == 0) {
-		snprintf(err, errlen, "sink '%s': device output is not built yet",
-			 strcmp(vk, "sdl") == 0 ? vk : ak);
-		return -1;
+	if (!vk || strcmp(vk, "sdl") == 0) {
+		int rc = open_window(c, vk != NULL, err, errlen);
+		if (rc < 0)
+			return -1;
+		vk = "null";
+	}
+	if (!ak) {
+		char why[256];
+		if (vc_asink_open(&c->asink, "portaudio", VC_OPUS_RATE, why, sizeof(why)) == 0)
+			ak = "portaudio";
+		else
+			vc_info(c->log, "audio sink: no speakers (%s), using null", why);
+		if (!c->asink)
+			ak = "null";
 	}
 	if (vc_vsink_open(&c->vsink, vk, c->fps ? c->fps : o->fps, err, errlen))
 		return -1;
-	if (vc_asink_open(&c->asink, ak, VC_OPUS_RATE, err, errlen))
+	if (!c->asink && vc_asink_open(&c->asink, ak, VC_OPUS_RATE, err, errlen))
 		return -1;
 	return 0;
 }
@@ -1105,6 +1245,8 @@ int vc_call_new(struct vc_call **out, const struct vc_opts *o, struct vc_log *lo
 	c->clock = vc_clock_monotonic();
 	c->fd = -1;
 	pthread_mutex_init(&c->rx_lock, NULL);
+	pthread_mutex_init(&c->remote_box.lock, NULL);
+	pthread_mutex_init(&c->self_box.lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1197,6 +1339,11 @@ void vc_call_free(struct vc_call *c)
 		sem_destroy(&c->aring_sem);
 	if (c->fd >= 0)
 		close(c->fd);
+	vc_window_close(c->win);
+	vc_frame_free(&c->remote_box.frame);
+	vc_frame_free(&c->self_box.frame);
+	pthread_mutex_destroy(&c->remote_box.lock);
+	pthread_mutex_destroy(&c->self_box.lock);
 	pthread_cond_destroy(&c->video_cv);
 	pthread_mutex_destroy(&c->rx_lock);
 	free(c);
@@ -1225,6 +1372,57 @@ static int start(struct vc_call *c, void *(*fn)(void *))
 static int start_media(struct vc_call *c, void *(*fn)(void *))
 {
 	return start_in(c, c->media_threads, &c->n_media_threads, fn);
+}
+
+/* Keys, new pictures, title and drawing; true when the user hung up. */
+static bool window_step(struct vc_call *c, int timeout_ms)
+{
+	char title[256];
+
+	switch (vc_window_poll(c->win, timeout_ms)) {
+	case VC_WIN_QUIT:
+		return true;
+	case VC_WIN_MUTE:
+		atomic_store(&c->mic_muted, !atomic_load(&c->mic_muted));
+		vc_info(c->log, "microphone %s", atomic_load(&c->mic_muted) ? "muted" : "on");
+		break;
+	case VC_WIN_CAMERA:
+		atomic_store(&c->camera_off, !atomic_load(&c->camera_off));
+		vc_info(c->log, "camera %s", atomic_load(&c->camera_off) ? "off" : "on");
+		break;
+	default:
+		break;
+	}
+	box_take(&c->remote_box, c->win, vc_window_set_remote);
+	box_take(&c->self_box, c->win, vc_window_set_self);
+	window_title(c, title, sizeof(title));
+	if (strcmp(title, c->win_title) != 0) {
+		vc_window_set_title(c->win, title);
+		snprintf(c->win_title, sizeof(c->win_title), "%s", title);
+	}
+	vc_window_render(c->win);
+	return false;
+}
+
+/* The stats overlay (s): what a person on a call wants to know. */
+static void window_overlay(struct vc_call *c, const struct vc_stats_snapshot *snap)
+{
+	char text[512];
+	struct vc_stats *st = &c->stats;
+
+	snprintf(text, sizeof(text),
+		 "rtt %.0f ms\n"
+		 "video in  %ux%u  %" PRIu64 " frames  lost %" PRId64 " pkts  freezes %" PRIu64 "\n"
+		 "video out %dx%d  %u kbit/s target\n"
+		 "audio in  lost %" PRId64 " pkts  concealed %" PRIu64 " ms\n"
+		 "delay video %.0f ms  audio %.0f ms",
+		 snap->rtt_us > 0 ? (double)snap->rtt_us / 1000.0 : 0.0,
+		 atomic_load(&st->width), atomic_load(&st->height), atomic_load(&st->frames_decoded),
+		 snap->in_lost[0], atomic_load(&st->freezes), snap->width, snap->height,
+		 snap->video_kbps_target, snap->in_lost[1], atomic_load(&st->concealed_ms),
+		 (double)atomic_load(&st->video_jb_us) / 1000.0,
+		 (double)atomic_load(&st->audio_jb_us) / 1000.0);
+	vc_window_set_overlay_text(c->win, text);
 }
 
 static void snapshot(struct vc_call *c, struct vc_stats_snapshot *s, uint64_t now)
@@ -1298,6 +1496,8 @@ int vc_call_run(struct vc_call *c, volatile sig_atomic_t *stop_flag)
 			snapshot(c, &snap, now);
 			if (stats)
 				vc_stats_write(stats, &c->stats, &snap, &prev, t0);
+			if (c->win)
+				window_overlay(c, &snap);
 			next_stats += 1000000u;
 			if (next_stats < now)
 				next_stats = now + 1000000u;
@@ -1305,7 +1505,16 @@ int vc_call_run(struct vc_call *c, volatile sig_atomic_t *stop_flag)
 		uint64_t wake = next_stats < end ? next_stats : end;
 		if (wake > now + 50000u)
 			wake = now + 50000u;
-		vc_sleep_until_us(wake);
+		if (c->win) {
+			/* SDL lives on this thread: input, new pictures, drawing. */
+			uint64_t ms = wake > now ? (wake - now) / 1000u : 0;
+			if (window_step(c, (int)(ms < 10 ? ms : 10))) {
+				vc_info(c->log, "hanging up (window)");
+				break;
+			}
+		} else {
+			vc_sleep_until_us(wake);
+		}
 	}
 
 	/* Hang up: stop capture, let the send thread flush and send BYE, then

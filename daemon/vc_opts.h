@@ -7,6 +7,8 @@
 
 #include "vc_log.h"
 
+struct vc_v4l2_ops;
+
 #define VC_DEFAULT_PORT 5004
 
 struct vc_opts {
@@ -24,6 +26,9 @@ struct vc_opts {
 	uint32_t audio_jb_ms, video_jb_ms; /* fixed jitter-buffer targets */
 	const char *cname;
 	int list_devices, version, help;
+	/* Not from the command line: in-process tests run the call against an
+	 * emulated camera through these (NULL = libv4l2). */
+	const struct vc_v4l2_ops *v4l2_ops;
 };
 
 /* Parse argv.  Returns 0, or -1 after printing a one-line reason to stderr. */

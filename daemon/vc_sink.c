@@ -8,8 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vc_backoff.h"
+#include "vc_clock.h"
+#include "vc_pa.h"
 #include "vc_wav.h"
 #include "vc_y4m.h"
+
+#define SPK_TARGET_MS 40
+#define SPK_TIMEOUT_MS 250
+
 
 struct vc_vsink {
 	char *path;          /* NULL for the null sink */
@@ -23,6 +30,13 @@ struct vc_vsink {
 
 struct vc_asink {
 	bool is_null;
+	/* speakers */
+	bool is_pa;
+	struct vc_pa_out *pa;
+	char pa_dev[128];
+	struct vc_backoff retry; /* 0.25 s doubling to 4 s */
+	unsigned outages;
+	uint64_t underflows_before;
 	struct vc_wav_writer wav;
 	FILE *times;
 	uint64_t samples;
@@ -143,8 +157,24 @@ int vc_asink_open(struct vc_asink **out, const char *spec, int rate, char *err, 
 		*out = s;
 		return 0;
 	}
+	if (strcmp(spec, "portaudio") == 0 || strncmp(spec, "portaudio:", 10) == 0) {
+		snprintf(s->pa_dev, sizeof(s->pa_dev), "%s", spec[9] == ':' ? spec + 10 : "");
+		s->is_null = true; /* nothing to finish unless the device opens */
+		rc = vc_pa_init();
+		if (rc < 0) {
+			snprintf(err, errlen, "portaudio: cannot initialise (%d)", rc);
+			goto out;
+		}
+		s->is_pa = true;
+		rc = vc_pa_out_open(&s->pa, s->pa_dev, SPK_TARGET_MS, err, errlen);
+		if (rc < 0)
+			goto out;
+		s->is_null = false;
+		*out = s;
+		return 0;
+	}
 	if (strncmp(spec, "file:", 5) != 0 || !spec[5]) {
-		snprintf(err, errlen, "audio sink '%s': expected file:PATH.wav or null", spec);
+		snprintf(err, errlen, "audio sink '%s': expected portaudio[:DEVICE], file:PATH.wav or null", spec);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -166,8 +196,52 @@ out:
 	return rc;
 }
 
+static int speaker_write(struct vc_asink *s, const int16_t *pcm, int frames)
+{
+	uint64_t now = vc_monotonic_us();
+
+	if (!s->pa && vc_backoff_due(&s->retry, now)) {
+		char err[256];
+		if (vc_pa_out_open(&s->pa, s->pa_dev, SPK_TARGET_MS, err, sizeof(err)) < 0)
+			vc_backoff_failed(&s->retry, now);
+	}
+	if (!s->pa)
+		return 0; /* speakers away: dropped; the caller paces itself */
+	int rc = vc_pa_out_write(s->pa, pcm, frames, SPK_TIMEOUT_MS);
+	/* 0: the device is not taking samples yet (PulseAudio starts slowly):
+	 * these are dropped.  Only an error is an outage. */
+	if (rc < 0) {
+		s->underflows_before += vc_pa_out_underflows(s->pa);
+		vc_pa_out_close(s->pa);
+		s->pa = NULL;
+		s->outages++;
+		s->retry = (struct vc_backoff){ .min_us = 250000u, .max_us = 4000000u };
+		vc_backoff_start(&s->retry, now);
+	}
+	return 0;
+}
+
+int vc_asink_device_paced(const struct vc_asink *s)
+{
+	return s->is_pa && s->pa != NULL;
+}
+
+unsigned vc_asink_outages(const struct vc_asink *s)
+{
+	return s->outages;
+}
+
+uint64_t vc_asink_underflows(const struct vc_asink *s)
+{
+	return s->underflows_before + (s->pa ? vc_pa_out_underflows(s->pa) : 0);
+}
+
 int vc_asink_write(struct vc_asink *s, const int16_t *pcm, int frames, uint64_t play_us)
 {
+	if (s->is_pa) {
+		s->samples += (uint64_t)frames;
+		return speaker_write(s, pcm, frames);
+	}
 	if (s->is_null) {
 		s->samples += (uint64_t)frames;
 		return 0;
@@ -192,8 +266,12 @@ int vc_asink_close(struct vc_asink *s)
 
 	if (!s)
 		return 0;
-	if (!s->is_null && vc_wav_finish(&s->wav))
+	if (s->is_pa) {
+		vc_pa_out_close(s->pa);
+		vc_pa_exit();
+	} else if (!s->is_null && vc_wav_finish(&s->wav)) {
 		rc = -EIO;
+	}
 	if (s->times && fclose(s->times))
 		rc = -EIO;
 	free(s);

@@ -1,7 +1,11 @@
 /* vc_sink.h - where received media goes: file sinks that record what a
  * person would have seen and heard (with .times sidecars, DESIGN.md) and
- * null sinks.  The SDL window and PortAudio speakers come with the devices
- * issue behind the same calls.
+ * null sinks, and the speakers through PortAudio ("portaudio[:DEVICE]"),
+ * which pace the audio playout thread: a write blocks while the device has
+ * enough queued.  Speakers that fail are reopened with backoff (0.25 s
+ * doubling to 4 s); meanwhile the samples are dropped and the caller paces
+ * itself on the clock again.  (The SDL window is driven by the call's main
+ * thread, see vc_window.h.)
  *
  * Video sidecar PATH.y4m.times: one line per written frame,
  *   "<frame index in file> <render time, us, CLOCK_MONOTONIC>".
@@ -31,5 +35,9 @@ int vc_asink_open(struct vc_asink **out, const char *spec, int rate, char *err, 
 /* Play 'frames' mono samples whose first sample plays at play_us. */
 int vc_asink_write(struct vc_asink *s, const int16_t *pcm, int frames, uint64_t play_us);
 int vc_asink_close(struct vc_asink *s);
+/* True while a device paces the writes (the caller must not also sleep). */
+int vc_asink_device_paced(const struct vc_asink *s);
+unsigned vc_asink_outages(const struct vc_asink *s);
+uint64_t vc_asink_underflows(const struct vc_asink *s);
 
 #endif

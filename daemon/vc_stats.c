@@ -52,10 +52,11 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	fprintf(fp, ",\"video_out\":{\"frames_encoded\":%" PRIu64 ",\"fps\":%.1f,\"kbps\":%.1f,"
 		    "\"target_kbps\":%u,\"width\":%d,\"height\":%d,\"keyframes\":%" PRIu64
 		    ",\"nacks_received\":%" PRIu64 ",\"plis_received\":%" PRIu64 ",\"retransmitted\":%" PRIu64
-		    ",\"frames_captured\":%" PRIu64 ",\"packets\":%" PRIu64 "}",
+		    ",\"frames_captured\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"camera_outages\":%" PRIu64 "}",
 		fe, rate(fe, prev->frames_encoded, secs), rate(vob, prev->video_out_bytes, secs) * 8 / 1000,
 		snap->video_kbps_target, snap->width, snap->height, LD(keyframes), LD(nacks_received),
-		LD(plis_received), LD(retransmitted), LD(frames_captured), LD(video_out_packets));
+		LD(plis_received), LD(retransmitted), LD(frames_captured), LD(video_out_packets),
+		LD(camera_outages));
 
 	fprintf(fp, ",\"video_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
 		    ",\"jitter_ms\":%.2f,\"frames_decoded\":%" PRIu64 ",\"frames_dropped\":%" PRIu64
@@ -73,8 +74,10 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	put_ms(fp, "decode_ms", LD(decode_us));
 	fputc('}', fp);
 
-	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,\"overflows\":%" PRIu64 "}",
-		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000, LD(audio_overflows));
+	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,\"overflows\":%" PRIu64
+		    ",\"mic_overflows\":%" PRIu64 ",\"mic_outages\":%" PRIu64 ",\"stale_dropped\":%" PRIu64 "}",
+		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000, LD(audio_overflows),
+		LD(mic_overflows), LD(mic_outages), LD(audio_stale));
 
 	fprintf(fp, ",\"audio_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
 		    ",\"jitter_ms\":%.2f,\"concealed_ms\":%" PRIu64 ",\"fec_recovered\":%" PRIu64
@@ -85,6 +88,8 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	fprintf(fp, ",\"jb_delay_ms\":%.1f,\"jb_target_ms\":%u", (double)LD(audio_jb_us) / 1000.0,
 		snap->audio_jb_target_ms);
 	put_mean_ms(fp, "e2e_latency_ms", aes, aen, prev->audio_e2e_sum_us, prev->audio_e2e_n);
+	fprintf(fp, ",\"underflows\":%" PRIu64 ",\"speaker_outages\":%" PRIu64, LD(speaker_underflows),
+		LD(speaker_outages));
 	fputs(",\"drift_ppm\":null}", fp);
 
 	fputs(",\"av_sync_ms\":null", fp);

@@ -28,6 +28,9 @@ struct vc_stats {
 	_Atomic uint32_t width, height;
 	/* audio out */
 	_Atomic uint64_t audio_out_packets, audio_out_bytes, audio_overflows;
+	/* devices: copied in by the thread that owns each device */
+	_Atomic uint64_t camera_outages, mic_outages, mic_overflows, audio_stale;
+	_Atomic uint64_t speaker_outages, speaker_underflows;
 	/* audio in */
 	_Atomic uint64_t audio_in_packets, audio_in_bytes, audio_late;
 	_Atomic uint64_t concealed_ms, fec_recovered, audio_played_ms;

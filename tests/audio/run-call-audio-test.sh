@@ -1,0 +1,81 @@
+#!/bin/bash
+# run-call-audio-test.sh VCALLD PATOOL ANALYZE WORKDIR - a call through
+# real-time audio devices.  A private PulseAudio (pulse-up.sh) has two null
+# sinks: "vcmic", the room, where vc_patool plays a 440 Hz tone and whose
+# monitor is vcalld A's PortAudio microphone, and "vcnull", vcalld B's
+# PortAudio speakers, whose monitor vc_patool records.  The recording must
+# be the 440 Hz tone without long dropouts.  Only the processes started here
+# are ended, by PID.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+VCALLD=$1
+PATOOL=$2
+ANALYZE=$3
+WORK=$4
+A_PID=
+B_PID=
+P_PID=
+
+rm -rf "$WORK"
+mkdir -p "$WORK" || exit 1
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vcalld-pulse.XXXXXX") || exit 1
+cleanup() {
+	for p in $A_PID $B_PID $P_PID; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	"$here/pulse-up.sh" --stop "$dir"
+}
+fail() {
+	echo "FAIL: $*" >&2
+	for f in a.log b.log rec.log play.log; do
+		[ -f "$WORK/$f" ] && sed "s/^/  $f: /" "$WORK/$f" >&2
+	done
+	exit 1
+}
+env_lines=$("$here/pulse-up.sh" "$dir") || { rmdir "$dir" 2>/dev/null; fail "could not start PulseAudio"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+eval "$env_lines"
+echo "PulseAudio $VC_PULSE_PID on $PULSE_SERVER"
+
+port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PA=$(port)
+PB=$(port)
+"$PATOOL" play vcmic_out 440 12 >"$WORK/play.log" 2>&1 &
+P_PID=$!
+"$VCALLD" --listen "127.0.0.1:$PA" --peer "127.0.0.1:$PB" --video-source none --video-sink null \
+	--audio-source portaudio:vcmic_in --audio-sink null --stats "$WORK/a.jsonl" --duration 9 \
+	>"$WORK/a.log" 2>&1 &
+A_PID=$!
+"$VCALLD" --listen "127.0.0.1:$PB" --peer "127.0.0.1:$PA" --video-source none --video-sink null \
+	--audio-source tone:1000 --audio-sink portaudio:vcpulse_out --stats "$WORK/b.jsonl" --duration 9 \
+	>"$WORK/b.log" 2>&1 &
+B_PID=$!
+# What B's speakers play, from the 3rd to the 7th second of the call.
+"$PATOOL" rec vcpulse_mon 3 4 "$WORK/heard.wav" >"$WORK/rec.log" 2>&1 || fail "recording failed"
+for v in A_PID B_PID; do
+	wait "${!v}"
+	rc=$?
+	eval "$v="
+	[ "$rc" -eq 0 ] || fail "vcalld ${v%_PID} exited $rc"
+done
+res=$("$ANALYZE" audio --recv "$WORK/heard.wav" --tone 440) || fail "vc-analyze: $res"
+echo "heard: $res"
+python3 - "$res" "$WORK/b.jsonl" <<'PY' || fail "the speakers did not play the microphone's tone"
+import json, sys
+r = json.loads(sys.argv[1])
+last = json.loads(open(sys.argv[2]).read().splitlines()[-1])
+print("B audio_in:", {k: last["audio_in"].get(k) for k in ("packets", "concealed_ms", "underflows", "speaker_outages")})
+ok = True
+if not (r["freq_hz"] and abs(r["freq_hz"] - 440) < 5):
+    print("frequency %s, want 440 +- 5" % r["freq_hz"]); ok = False
+if r["rms_dbfs"] is None or r["rms_dbfs"] < -30:
+    print("level %s dBFS: (almost) silence" % r["rms_dbfs"]); ok = False
+if r["dropout_ms"] > 200:
+    print("dropouts %s ms in 4 s" % r["dropout_ms"]); ok = False
+if last["audio_in"]["packets"] < 300:
+    print("B received only %s audio packets" % last["audio_in"]["packets"]); ok = False
+sys.exit(0 if ok else 1)
+PY
+echo PASS

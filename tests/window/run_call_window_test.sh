@@ -1,0 +1,92 @@
+#!/bin/bash
+# run_call_window_test.sh VCALLD CALLSHOT WORKDIR - a real call shown in a
+# real window: vcalld A (--video-sink sdl, its camera stand-in a green Y4M)
+# calls vcalld B (testsrc) on loopback under a private Xvfb; a screenshot
+# of the screen must show B's picture (its barcode decodes) and A's green
+# self-view, and the title must name the peer and the call state.  Then A
+# is hung up with SIGTERM (the q key is tested in tests/window/vc_wintest
+# and the daemon treats both the same way) and must exit 0, B seeing the BYE.
+# Needs: xvfb, x11-apps (xwd), imagemagick, x11-utils (xprop).
+set -u
+. "$(dirname "$0")/xvfb.sh"
+
+VCALLD=$1
+CALLSHOT=$2
+WORK=$3
+XVFB_PID=
+A_PID=
+B_PID=
+
+cleanup() {
+	for p in $A_PID $B_PID $XVFB_PID; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in a.log b.log; do
+		[ -f "$WORK/$f" ] && sed "s/^/  $f: /" "$WORK/$f" >&2
+	done
+	exit 1
+}
+
+for tool in Xvfb xwd convert xprop python3; do
+	command -v "$tool" >/dev/null || fail "$tool not found"
+done
+rm -rf "$WORK"
+mkdir -p "$WORK" || fail "cannot make $WORK"
+xvfb_start "$WORK" || fail "could not start Xvfb"
+echo "Xvfb $DISP (pid $XVFB_PID)"
+
+# A's picture: plain green (BT.601 Y=145 U=54 V=34), 640x480, 30 frames.
+python3 - "$WORK/green.y4m" <<'PY' || fail "cannot write green.y4m"
+import sys
+w, h = 640, 480
+with open(sys.argv[1], "wb") as f:
+    f.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
+    frame = b"FRAME\n" + bytes([145]) * (w * h) + bytes([54]) * (w * h // 4) + bytes([34]) * (w * h // 4)
+    for _ in range(30):
+        f.write(frame)
+PY
+
+port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PA=$(port)
+PB=$(port)
+
+unset WAYLAND_DISPLAY
+DISPLAY=$DISP SDL_VIDEODRIVER=x11 "$VCALLD" --listen "127.0.0.1:$PA" --peer "127.0.0.1:$PB" \
+	--video-source "file:$WORK/green.y4m" --audio-source tone --video-sink sdl --audio-sink null \
+	--stats "$WORK/a.jsonl" --duration 30 >"$WORK/a.log" 2>&1 &
+A_PID=$!
+env -u DISPLAY "$VCALLD" --listen "127.0.0.1:$PB" --peer "127.0.0.1:$PA" \
+	--video-source testsrc --audio-source tone --video-sink null --audio-sink null \
+	--stats "$WORK/b.jsonl" --duration 30 >"$WORK/b.log" 2>&1 &
+B_PID=$!
+
+sleep 3
+kill -0 "$A_PID" 2>/dev/null || fail "vcalld A died"
+grep -q "using null" "$WORK/a.log" && fail "A did not open its window"
+xwd -root -silent -display "$DISP" -out "$WORK/call.xwd" || fail "xwd"
+convert "xwd:$WORK/call.xwd" -depth 8 "rgb:$WORK/call.rgb" || fail "convert"
+convert "xwd:$WORK/call.xwd" "png:$WORK/call.png" || fail "convert png"
+echo "screenshot: $WORK/call.png"
+title=$(xprop -display "$DISP" -name "vcalld: 127.0.0.1:$PB (connected)" WM_NAME 2>&1) ||
+	fail "no window titled 'vcalld: 127.0.0.1:$PB (connected)': $title"
+echo "title: $title"
+"$CALLSHOT" "$WORK/call.rgb" || fail "the screen does not show the call"
+
+kill -TERM "$A_PID"
+wait "$A_PID"
+rc=$?
+A_PID=
+[ "$rc" -eq 0 ] || fail "vcalld A exited $rc after SIGTERM"
+wait "$B_PID"
+rc=$?
+B_PID=
+[ "$rc" -eq 0 ] || fail "vcalld B exited $rc"
+grep -q "peer hung up" "$WORK/b.log" || fail "B did not see A hang up"
+echo "PASS"
