@@ -190,6 +190,8 @@ static int setup(struct side *s, const char *name, int me, int other, const char
 	snprintf(s->stats, sizeof(s->stats), "%s/%s.jsonl", dir, name);
 	snprintf(s->y4m, sizeof(s->y4m), "file:%s/%s.y4m", dir, name);
 	memset(&s->o, 0, sizeof(s->o));
+	s->stop = 0;
+	s->call = NULL;
 	s->o.peer = s->peer;
 	s->o.listen = s->listen;
 	s->o.video_source = vsrc;

@@ -148,6 +148,60 @@ def start_pair(d, family, host, duration, extra=()):
     return procs
 
 
+class Defaults(unittest.TestCase):
+    """No source or sink options on a machine without camera, sound card
+    or display (as here and in CI): one line per missing device, then the
+    call goes on with testsrc, tone and null sinks."""
+
+    def run_alone(self, extra, env_drop=("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        env = {k: v for k, v in os.environ.items() if k not in env_drop}
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([VCALLD, "--peer", "127.0.0.1:9", "--listen", f"127.0.0.1:{free_port()}",
+                                "--duration", "2", "--stats", f"{d}/s.jsonl", *extra],
+                               capture_output=True, text=True, timeout=30, env=env)
+            return p, read_stats(f"{d}/s.jsonl")
+
+    def test_fallbacks(self):
+        if any(os.path.exists("/dev/video%d" % i) for i in range(64)):
+            self.skipTest("this machine has a camera")
+        p, stats = self.run_alone([])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stderr.splitlines()
+        for what, repl in (("video source", "using testsrc"), ("audio source", "using tone"),
+                           ("video sink", "using null"), ("audio sink", "using null")):
+            hits = [l for l in lines if what in l]
+            self.assertEqual(len(hits), 1, (what, lines))
+            self.assertIn(repl, hits[0])
+        # and the fallbacks really run: testsrc pictures and tone blocks
+        self.assertGreater(stats[-1]["video_out"]["frames_captured"], 30)
+
+    def test_sdl_without_display_falls_back(self):
+        p, _ = self.run_alone(["--video-sink", "sdl", "--video-source", "testsrc",
+                               "--audio-source", "tone", "--audio-sink", "null"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        hits = [l for l in p.stderr.splitlines() if "video sink" in l]
+        self.assertEqual(len(hits), 1, p.stderr)
+        self.assertIn("using null (sdl was asked for)", hits[0])
+
+    def test_explicit_devices_must_work(self):
+        rc, err = run_fail(["--peer", "127.0.0.1:9", "--video-source", "v4l2:/dev/video63",
+                            "--log-level", "error"])
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("/dev/video63", err)
+        rc, err = run_fail(["--peer", "127.0.0.1:9", "--audio-source", "portaudio:no-such-mic",
+                            "--video-source", "testsrc", "--log-level", "error"])
+        self.assertNotEqual(rc, 0)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("no-such-mic", err)
+
+    def test_list_devices(self):
+        p = subprocess.run([VCALLD, "--list-devices"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("cameras", p.stdout)
+        self.assertIn("audio devices", p.stdout)
+
+
 class Calls(unittest.TestCase):
     def check_outputs(self, d, name):
         stats = read_stats(f"{d}/{name}.jsonl")
