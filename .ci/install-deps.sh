@@ -10,7 +10,7 @@ PKGS=(
   fonts-dejavu-core
   # device tests: a real X server and screenshots for the window, a
   # PulseAudio daemon reached through the ALSA pulse plugin for PortAudio
-  xvfb x11-apps x11-utils imagemagick
+  xvfb x11-apps x11-utils imagemagick xdotool
   pulseaudio libasound2-plugins
 )
 

@@ -141,11 +141,9 @@ int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cf
 		s->hz = hz;
 	} else if (strcmp(spec, "portaudio") == 0 || strncmp(spec, "portaudio:", 10) == 0) {
 		snprintf(s->pa_dev, sizeof(s->pa_dev), "%s", spec[9] == ':' ? spec + 10 : "");
-		rc = vc_pa_init();
-		if (rc < 0) {
-			snprintf(err, errlen, "portaudio: cannot initialise (%d)", rc);
-			goto fail;
-		}
+		/* No PortAudio reference of our own: the stream holds one, so
+		 * when every stream is closed PortAudio rescans its devices
+		 * (only then does a replugged or new device appear). */
 		s->is_pa = 1;
 		rc = vc_pa_in_open(&s->pa, s->pa_dev, s->clock, err, errlen);
 		if (rc < 0)
@@ -187,8 +185,6 @@ void vc_asrc_close(struct vc_asrc *s)
 	if (s->is_file)
 		vc_wav_close(&s->wav);
 	vc_pa_in_close(s->pa);
-	if (s->is_pa)
-		vc_pa_exit();
 	free(s);
 }
 

@@ -140,6 +140,9 @@ struct vc_call {
 	struct frame_box remote_box, self_box;
 	_Atomic bool mic_muted, camera_off;
 	char win_title[256];
+	struct overlay_prev {
+		uint64_t t_us, frames, bytes, abytes, esum, en, asum, an;
+	} overlay_prev;
 
 	/* thread plumbing */
 	_Atomic int state;
@@ -1404,25 +1407,36 @@ static bool window_step(struct vc_call *c, int timeout_ms)
 	return false;
 }
 
-/* The stats overlay (s): what a person on a call wants to know. */
+/* The stats overlay (s): what a person on a call wants to know, over the
+ * last second (main thread only, like the window). */
 static void window_overlay(struct vc_call *c, const struct vc_stats_snapshot *snap)
 {
-	char text[512];
 	struct vc_stats *st = &c->stats;
+	struct overlay_prev *p = &c->overlay_prev;
+	uint64_t frames = atomic_load(&st->frames_decoded), bytes = atomic_load(&st->video_in_bytes);
+	uint64_t abytes = atomic_load(&st->audio_in_bytes);
+	uint64_t esum = atomic_load(&st->video_e2e_sum_us), en = atomic_load(&st->video_e2e_n);
+	uint64_t asum = atomic_load(&st->audio_e2e_sum_us), an = atomic_load(&st->audio_e2e_n);
+	double secs = p->t_us && snap->t_us > p->t_us ? (double)(snap->t_us - p->t_us) / 1e6 : 1.0;
+	char text[512];
 
 	snprintf(text, sizeof(text),
-		 "rtt %.0f ms\n"
-		 "video in  %ux%u  %" PRIu64 " frames  lost %" PRId64 " pkts  freezes %" PRIu64 "\n"
-		 "video out %dx%d  %u kbit/s target\n"
-		 "audio in  lost %" PRId64 " pkts  concealed %" PRIu64 " ms\n"
-		 "delay video %.0f ms  audio %.0f ms",
+		 "latency  video %.0f ms  audio %.0f ms  (rtt %.0f ms)\n"
+		 "video in %ux%u  %.0f fps  %.0f kbit/s\n"
+		 "loss     video %" PRId64 "  audio %" PRId64 " packets  freezes %" PRIu64 "\n"
+		 "audio in %.0f kbit/s  concealed %" PRIu64 " ms\n"
+		 "sending  %dx%d  %u kbit/s%s%s",
+		 en > p->en ? (double)(esum - p->esum) / (double)(en - p->en) / 1000.0 : 0.0,
+		 an > p->an ? (double)(asum - p->asum) / (double)(an - p->an) / 1000.0 : 0.0,
 		 snap->rtt_us > 0 ? (double)snap->rtt_us / 1000.0 : 0.0,
-		 atomic_load(&st->width), atomic_load(&st->height), atomic_load(&st->frames_decoded),
-		 snap->in_lost[0], atomic_load(&st->freezes), snap->width, snap->height,
-		 snap->video_kbps_target, snap->in_lost[1], atomic_load(&st->concealed_ms),
-		 (double)atomic_load(&st->video_jb_us) / 1000.0,
-		 (double)atomic_load(&st->audio_jb_us) / 1000.0);
+		 atomic_load(&st->width), atomic_load(&st->height), (double)(frames - p->frames) / secs,
+		 (double)(bytes - p->bytes) * 8.0 / 1000.0 / secs, snap->in_lost[0], snap->in_lost[1],
+		 atomic_load(&st->freezes), (double)(abytes - p->abytes) * 8.0 / 1000.0 / secs,
+		 atomic_load(&st->concealed_ms), snap->width, snap->height, snap->video_kbps_target,
+		 atomic_load(&c->mic_muted) ? "  muted" : "", atomic_load(&c->camera_off) ? "  camera off" : "");
 	vc_window_set_overlay_text(c->win, text);
+	*p = (struct overlay_prev){ .t_us = snap->t_us, .frames = frames, .bytes = bytes, .abytes = abytes,
+				    .esum = esum, .en = en, .asum = asum, .an = an };
 }
 
 static void snapshot(struct vc_call *c, struct vc_stats_snapshot *s, uint64_t now)

@@ -160,12 +160,7 @@ int vc_asink_open(struct vc_asink **out, const char *spec, int rate, char *err, 
 	if (strcmp(spec, "portaudio") == 0 || strncmp(spec, "portaudio:", 10) == 0) {
 		snprintf(s->pa_dev, sizeof(s->pa_dev), "%s", spec[9] == ':' ? spec + 10 : "");
 		s->is_null = true; /* nothing to finish unless the device opens */
-		rc = vc_pa_init();
-		if (rc < 0) {
-			snprintf(err, errlen, "portaudio: cannot initialise (%d)", rc);
-			goto out;
-		}
-		s->is_pa = true;
+		s->is_pa = true;    /* the stream holds the PortAudio reference */
 		rc = vc_pa_out_open(&s->pa, s->pa_dev, SPK_TARGET_MS, err, errlen);
 		if (rc < 0)
 			goto out;
@@ -268,7 +263,6 @@ int vc_asink_close(struct vc_asink *s)
 		return 0;
 	if (s->is_pa) {
 		vc_pa_out_close(s->pa);
-		vc_pa_exit();
 	} else if (!s->is_null && vc_wav_finish(&s->wav)) {
 		rc = -EIO;
 	}

@@ -70,9 +70,11 @@ fi
 
 mkdir -p "$dir" "$run"
 chmod 700 "$dir" "$run"
+# Written aside and renamed: a running PortAudio may re-read it at any time.
 sed -e "s#@VC_IN_FILE@#/dev/zero#g" \
     -e "s#@VC_OUT_FILE@#/dev/null#g" \
-    -e "s#@VC_PULSE_SINK@#vcnull#g" "$here/asoundrc.in" >"$dir/asound.conf"
+    -e "s#@VC_PULSE_SINK@#vcnull#g" "$here/asoundrc.in" >"$dir/asound.conf.new"
+mv -f "$dir/asound.conf.new" "$dir/asound.conf"
 
 
 if alive && [ -S "$sock" ]; then

@@ -3,10 +3,10 @@
 # real window: vcalld A (--video-sink sdl, its camera stand-in a green Y4M)
 # calls vcalld B (testsrc) on loopback under a private Xvfb; a screenshot
 # of the screen must show B's picture (its barcode decodes) and A's green
-# self-view, and the title must name the peer and the call state.  Then A
-# is hung up with SIGTERM (the q key is tested in tests/window/vc_wintest
-# and the daemon treats both the same way) and must exit 0, B seeing the BYE.
-# Needs: xvfb, x11-apps (xwd), imagemagick, x11-utils (xprop).
+# self-view, and the title must name the peer and the call state.  Then the
+# keys, typed for real through XTEST: s must bring up the stats overlay (a
+# second screenshot), q must hang up: A exits 0 by itself, B sees the BYE.
+# Needs: xvfb, x11-apps (xwd), imagemagick, x11-utils (xprop), xdotool.
 set -u
 . "$(dirname "$0")/xvfb.sh"
 
@@ -34,7 +34,7 @@ fail() {
 	exit 1
 }
 
-for tool in Xvfb xwd convert xprop python3; do
+for tool in Xvfb xwd convert xprop xdotool python3; do
 	command -v "$tool" >/dev/null || fail "$tool not found"
 done
 rm -rf "$WORK"
@@ -79,11 +79,30 @@ title=$(xprop -display "$DISP" -name "vcalld: 127.0.0.1:$PB (connected)" WM_NAME
 echo "title: $title"
 "$CALLSHOT" "$WORK/call.rgb" || fail "the screen does not show the call"
 
-kill -TERM "$A_PID"
+# s: the stats overlay (it is drawn with the next second's figures).
+wid=$(DISPLAY=$DISP xdotool search --name "^vcalld: " | head -1)
+[ -n "$wid" ] || fail "xdotool cannot find the window"
+DISPLAY=$DISP xdotool windowfocus --sync "$wid" 2>/dev/null || true
+DISPLAY=$DISP xdotool key --clearmodifiers s || fail "xdotool key s"
+sleep 1.5
+xwd -root -silent -display "$DISP" -out "$WORK/overlay.xwd" || fail "xwd"
+convert "xwd:$WORK/overlay.xwd" -depth 8 "rgb:$WORK/overlay.rgb" || fail "convert"
+convert "xwd:$WORK/overlay.xwd" "png:$WORK/overlay.png" || fail "convert png"
+echo "screenshot: $WORK/overlay.png"
+"$CALLSHOT" overlay "$WORK/call.rgb" "$WORK/overlay.rgb" || fail "no stats overlay after the s key"
+
+# q: hang up from the window.
+DISPLAY=$DISP xdotool key --clearmodifiers q || fail "xdotool key q"
+for _ in $(seq 100); do
+	kill -0 "$A_PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$A_PID" 2>/dev/null && fail "q did not hang up"
 wait "$A_PID"
 rc=$?
 A_PID=
-[ "$rc" -eq 0 ] || fail "vcalld A exited $rc after SIGTERM"
+[ "$rc" -eq 0 ] || fail "vcalld A exited $rc after q"
+grep -q "hanging up (window)" "$WORK/a.log" || fail "A did not hang up from the window"
 wait "$B_PID"
 rc=$?
 B_PID=

@@ -1,4 +1,8 @@
-/* vc_callshot.c - judge a screenshot of vcalld's window during a call.
+/* vc_callshot.c - judge screenshots of vcalld's window during a call.
+ *
+ * vc_callshot overlay BEFORE.rgb AFTER.rgb: after the s key the top-left
+ * box must be dimmed with white text on it (and the picture elsewhere the
+ * same picture, give or take the frames that moved on).
  *
  * vc_callshot SHOT.rgb  (640x480 raw RGB of the root window, which the
  * 640x480 window fills): the remote picture must be the peer's testsrc, so
@@ -9,6 +13,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vc_barcode.h"
 #include "vc_window_layout.h"
@@ -19,16 +24,57 @@
 static uint8_t rgb[W * H * 3];
 static uint8_t luma[W * H];
 
+static int load(const char *path, uint8_t *buf)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t n = fp ? fread(buf, 1, (size_t)W * H * 3, fp) : 0;
+
+	if (fp)
+		fclose(fp);
+	return n == (size_t)W * H * 3 ? 0 : -1;
+}
+
+static uint8_t before[W * H * 3];
+
+/* The overlay box: at least a quarter of the top-left 320x100 darker than
+ * before, and text: near-white pixels in it that were not there before. */
+static int check_overlay(void)
+{
+	int darker = 0, white = 0;
+
+	for (int y = 0; y < 100; y++)
+		for (int x = 0; x < 320; x++) {
+			const uint8_t *a = before + ((size_t)y * W + (size_t)x) * 3;
+			const uint8_t *b = rgb + ((size_t)y * W + (size_t)x) * 3;
+			int la = a[0] + a[1] + a[2], lb = b[0] + b[1] + b[2];
+			if (lb < la - 60)
+				darker++;
+			if (b[0] > 220 && b[1] > 220 && b[2] > 220 && !(a[0] > 220 && a[1] > 220 && a[2] > 220))
+				white++;
+		}
+	printf("overlay: %d pixels darker, %d new white (text) pixels in the top-left box\n", darker, white);
+	if (darker < 320 * 100 / 4 || white < 200) {
+		printf("FAIL overlay: not shown after the s key\n");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	FILE *fp = argc == 2 ? fopen(argv[1], "rb") : NULL;
 	int fails = 0;
 
-	if (!fp || fread(rgb, 1, sizeof(rgb), fp) != sizeof(rgb)) {
-		fprintf(stderr, "usage: vc_callshot SHOT.rgb (640x480 RGB)\n");
+	if (argc == 4 && strcmp(argv[1], "overlay") == 0) {
+		if (load(argv[2], before) || load(argv[3], rgb)) {
+			fprintf(stderr, "vc_callshot: cannot read %s / %s (640x480 RGB)\n", argv[2], argv[3]);
+			return 2;
+		}
+		return check_overlay();
+	}
+	if (argc != 2 || load(argv[1], rgb)) {
+		fprintf(stderr, "usage: vc_callshot SHOT.rgb | overlay BEFORE.rgb AFTER.rgb (640x480 RGB)\n");
 		return 2;
 	}
-	fclose(fp);
 	for (int i = 0; i < W * H; i++) {
 		const uint8_t *p = rgb + (size_t)i * 3;
 		luma[i] = (uint8_t)(16 + ((66 * p[0] + 129 * p[1] + 25 * p[2] + 128) >> 8));
