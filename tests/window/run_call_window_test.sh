@@ -5,7 +5,9 @@
 # of the screen must show B's picture (its barcode decodes) and A's green
 # self-view, and the title must name the peer and the call state.  Then the
 # keys, typed for real through XTEST: s must bring up the stats overlay (a
-# second screenshot), q must hang up: A exits 0 by itself, B sees the BYE.
+# second screenshot); m and v must reach the peer (B's recording ends in
+# silence and black where it had A's tone and green picture); q must hang
+# up: A exits 0 by itself, B sees the BYE.
 # Needs: xvfb, x11-apps (xwd), imagemagick, x11-utils (xprop), xdotool.
 set -u
 . "$(dirname "$0")/xvfb.sh"
@@ -63,8 +65,8 @@ DISPLAY=$DISP SDL_VIDEODRIVER=x11 "$VCALLD" --listen "127.0.0.1:$PA" --peer "127
 	--stats "$WORK/a.jsonl" --duration 30 >"$WORK/a.log" 2>&1 &
 A_PID=$!
 env -u DISPLAY "$VCALLD" --listen "127.0.0.1:$PB" --peer "127.0.0.1:$PA" \
-	--video-source testsrc --audio-source tone --video-sink null --audio-sink null \
-	--stats "$WORK/b.jsonl" --duration 30 >"$WORK/b.log" 2>&1 &
+	--video-source testsrc --audio-source tone --video-sink "file:$WORK/b.y4m" \
+	--audio-sink "file:$WORK/b.wav" --stats "$WORK/b.jsonl" --duration 30 >"$WORK/b.log" 2>&1 &
 B_PID=$!
 
 sleep 3
@@ -91,6 +93,13 @@ convert "xwd:$WORK/overlay.xwd" "png:$WORK/overlay.png" || fail "convert png"
 echo "screenshot: $WORK/overlay.png"
 "$CALLSHOT" overlay "$WORK/call.rgb" "$WORK/overlay.rgb" || fail "no stats overlay after the s key"
 
+# m and v: mute the microphone, turn the camera off.
+DISPLAY=$DISP xdotool key --clearmodifiers m || fail "xdotool key m"
+DISPLAY=$DISP xdotool key --clearmodifiers v || fail "xdotool key v"
+sleep 1.5
+t=$(DISPLAY=$DISP xprop -name "vcalld: 127.0.0.1:$PB (connected, muted, camera off)" WM_NAME 2>&1) ||
+	fail "title does not say muted and camera off: $t"
+
 # q: hang up from the window.
 DISPLAY=$DISP xdotool key --clearmodifiers q || fail "xdotool key q"
 for _ in $(seq 100); do
@@ -108,4 +117,28 @@ rc=$?
 B_PID=
 [ "$rc" -eq 0 ] || fail "vcalld B exited $rc"
 grep -q "peer hung up" "$WORK/b.log" || fail "B did not see A hang up"
+
+# What B received: A's green picture and tone at first, black and silence
+# at the end (after m and v).
+python3 - "$WORK/b.y4m" "$WORK/b.wav" <<'PY' || fail "m/v did not reach the peer"
+import sys, wave, array
+y4m, wav = sys.argv[1], sys.argv[2]
+data = open(y4m, "rb").read()
+w, h = 640, 480
+fsize = w * h * 3 // 2
+frames = []
+pos = data.index(b"\n") + 1
+while pos < len(data):
+    pos = data.index(b"\n", pos) + 1
+    frames.append(sum(data[pos:pos + w * h:97]) / len(range(0, w * h, 97)))
+    pos += fsize
+with wave.open(wav) as f:
+    pcm = array.array("h", f.readframes(f.getnframes()))
+def rms(a): return (sum(x * x for x in a) / max(1, len(a))) ** 0.5
+early, late = rms(pcm[48000:48000 + 14400]), rms(pcm[-14400 - 2400:-2400])
+print("B saw luma %.0f early, %.0f at the end; heard RMS %.0f early, %.0f at the end"
+      % (frames[30], frames[-5], early, late))
+ok = frames[30] > 120 and frames[-5] < 30 and early > 1000 and late < 100
+sys.exit(0 if ok else 1)
+PY
 echo "PASS"
