@@ -741,48 +741,72 @@ static void list_one(FILE *fp, const struct vc_v4l2_ops *ops, int fd, const char
 	fputc('\n', fp);
 }
 
-int vc_v4l2_list(FILE *fp, const struct vc_v4l2_ops *ops)
-{
-	int found = 0;
+/* Call fn for each /dev/videoN (N < VC_V4L2_SCAN) that can capture, with
+ * the node open, until fn returns non-zero; returns that value, or 0. */
+typedef int (*camera_fn)(void *arg, const struct vc_v4l2_ops *ops, int fd, const char *path,
+			 const struct v4l2_capability *cap);
 
-	if (!ops)
-		ops = &sys_ops;
+static int for_each_camera(const struct vc_v4l2_ops *ops, camera_fn fn, void *arg)
+{
 	for (int n = 0; n < VC_V4L2_SCAN; n++) {
 		struct v4l2_capability cap;
 		char path[32];
+		int rc = 0;
 
 		snprintf(path, sizeof(path), "/dev/video%d", n);
 		int fd = ops->open(ops->ctx, path, O_RDWR | O_NONBLOCK);
 		if (fd < 0)
 			continue;
-		if (is_capture_node(ops, fd, &cap)) {
-			list_one(fp, ops, fd, path, &cap);
-			found++;
-		}
+		if (is_capture_node(ops, fd, &cap))
+			rc = fn(arg, ops, fd, path, &cap);
 		(void)ops->close(ops->ctx, fd);
+		if (rc)
+			return rc;
 	}
-	return found;
+	return 0;
+}
+
+struct list_ctx {
+	FILE *fp;
+	int found;
+};
+
+static int list_cb(void *arg, const struct vc_v4l2_ops *ops, int fd, const char *path,
+		   const struct v4l2_capability *cap)
+{
+	struct list_ctx *l = arg;
+
+	list_one(l->fp, ops, fd, path, cap);
+	l->found++;
+	return 0;
+}
+
+int vc_v4l2_list(FILE *fp, const struct vc_v4l2_ops *ops)
+{
+	struct list_ctx l = { .fp = fp, .found = 0 };
+
+	for_each_camera(ops ? ops : &sys_ops, list_cb, &l);
+	return l.found;
+}
+
+struct path_ctx {
+	char *path;
+	size_t len;
+};
+
+static int path_cb(void *arg, const struct vc_v4l2_ops *ops, int fd, const char *path,
+		   const struct v4l2_capability *cap)
+{
+	struct path_ctx *p = arg;
+
+	if (p->path && p->len)
+		snprintf(p->path, p->len, "%s", path);
+	return 1;
 }
 
 int vc_v4l2_default_path(char *path, size_t len, const struct vc_v4l2_ops *ops)
 {
-	if (!ops)
-		ops = &sys_ops;
-	for (int n = 0; n < VC_V4L2_SCAN; n++) {
-		struct v4l2_capability cap;
-		char p[32];
+	struct path_ctx p = { .path = path, .len = len };
 
-		snprintf(p, sizeof(p), "/dev/video%d", n);
-		int fd = ops->open(ops->ctx, p, O_RDWR | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		int ok = is_capture_node(ops, fd, &cap);
-		(void)ops->close(ops->ctx, fd);
-		if (ok) {
-			if (path && len)
-				snprintf(path, len, "%s", p);
-			return 1;
-		}
-	}
-	return 0;
+	return for_each_camera(ops ? ops : &sys_ops, path_cb, &p);
 }

@@ -14,23 +14,11 @@
 #include <string.h>
 
 #include "vc_framebuf.h"
+#include "fuzz_cursor.h"
 
 #define SLOTS 16
 #define MAX_PAYLOAD 64
 #define MAX_FRAME 200
-
-struct cur {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct cur *c)
-{
-	if (c->left == 0)
-		return 0;
-	c->left--;
-	return *c->p++;
-}
 
 static uint8_t shadow_len[65536];
 static uint8_t shadow_gen[65536];

@@ -13,22 +13,10 @@
 #include <string.h>
 
 #include "vc_jb.h"
+#include "fuzz_cursor.h"
 
 #define SLOTS 8
 #define MAX_PAYLOAD 64
-
-struct cur {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct cur *c)
-{
-	if (c->left == 0)
-		return 0;
-	c->left--;
-	return *c->p++;
-}
 
 static uint8_t pat(uint16_t seq, uint32_t ts, size_t k)
 {

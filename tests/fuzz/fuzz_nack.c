@@ -17,21 +17,9 @@
 #include <string.h>
 
 #include "vc_nack.h"
+#include "fuzz_cursor.h"
 
 #define CANARY 0xA5A5u
-
-struct cur {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct cur *c)
-{
-	if (c->left == 0)
-		return 0;
-	c->left--;
-	return *c->p++;
-}
 
 /* What the fuzzer knows independently of the tracker. */
 struct shadow {
