@@ -42,10 +42,13 @@ void vc_opts_usage(FILE *fp)
 	fputs("usage: vcalld --peer HOST[:PORT] [options]\n"
 	      "  --peer HOST[:PORT]          the other side (IPv4, IPv6 or a name); port default 5004\n"
 	      "  --listen [ADDR:]PORT        local UDP port (default 5004)\n"
-	      "  --video-source SPEC         testsrc | file:PATH.y4m | none  (v4l2 comes later)\n"
-	      "  --audio-source SPEC         tone[:HZ] | file:PATH.wav | none (portaudio comes later)\n"
-	      "  --video-sink SPEC           file:PATH.y4m | null\n"
-	      "  --audio-sink SPEC           file:PATH.wav | null\n"
+	      "  --video-source SPEC         v4l2[:/dev/videoN] | testsrc | file:PATH.y4m | none\n"
+	      "                              (default: the first camera, else testsrc)\n"
+	      "  --audio-source SPEC         portaudio[:DEVICE] | tone[:HZ] | file:PATH.wav | none\n"
+	      "                              (default: the default microphone, else tone)\n"
+	      "  --video-sink SPEC           sdl | file:PATH.y4m | null (default: a window, else null)\n"
+	      "  --audio-sink SPEC           portaudio[:DEVICE] | file:PATH.wav | null\n"
+	      "                              (default: the default speakers, else null)\n"
 	      "  --size WxH --fps N          capture format (default 640x480, 30)\n"
 	      "  --video-kbps N              VP8 bitrate upper bound (default 1000)\n"
 	      "  --audio-kbps N              Opus bitrate upper bound (default 32)\n"
@@ -55,7 +58,9 @@ void vc_opts_usage(FILE *fp)
 	      "  --audio-jb-ms N             audio jitter-buffer delay (default 50)\n"
 	      "  --video-jb-ms N             video render delay (default 50)\n"
 	      "  --cname NAME                RTCP CNAME (default user@host)\n"
-	      "  --list-devices --version --help\n",
+	      "  --list-devices              cameras, microphones and speakers found\n"
+	      "  --version --help\n"
+	      "window keys: f fullscreen, m mute, v camera off, s stats, q/Esc hang up\n",
 	      fp);
 }
 
