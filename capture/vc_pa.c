@@ -425,6 +425,16 @@ out:
 	return paContinue;
 }
 
+/* Stop and close a stream, then drop the PortAudio reference it held. */
+static void stream_close(PaStream *stream)
+{
+	pthread_mutex_lock(&pa_lock);
+	Pa_AbortStream(stream);
+	Pa_CloseStream(stream);
+	pthread_mutex_unlock(&pa_lock);
+	vc_pa_exit();
+}
+
 static void in_finished(void *user)
 {
 	struct vc_pa_in *in = user;
@@ -439,13 +449,8 @@ void vc_pa_in_close(struct vc_pa_in *in)
 	if (!in)
 		return;
 	atomic_store(&in->closing, true);
-	if (in->stream) {
-		pthread_mutex_lock(&pa_lock);
-		Pa_AbortStream(in->stream);
-		Pa_CloseStream(in->stream);
-		pthread_mutex_unlock(&pa_lock);
-		vc_pa_exit();
-	}
+	if (in->stream)
+		stream_close(in->stream);
 	if (in->sem_ok)
 		sem_destroy(&in->sem);
 	vc_ring_free(in->ring);
@@ -675,13 +680,8 @@ void vc_pa_out_close(struct vc_pa_out *o)
 	if (!o)
 		return;
 	atomic_store(&o->closing, true);
-	if (o->stream) {
-		pthread_mutex_lock(&pa_lock);
-		Pa_AbortStream(o->stream);
-		Pa_CloseStream(o->stream);
-		pthread_mutex_unlock(&pa_lock);
-		vc_pa_exit();
-	}
+	if (o->stream)
+		stream_close(o->stream);
 	if (o->sem_ok)
 		sem_destroy(&o->sem);
 	vc_ring_free(o->ring);
