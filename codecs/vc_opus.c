@@ -107,6 +107,15 @@ void vc_opus_enc_set_bitrate(struct vc_opus_enc *e, uint32_t kbps)
 	atomic_store_explicit(&e->target_kbps, clamp_kbps(kbps), memory_order_relaxed);
 }
 
+int vc_opus_enc_lookahead(struct vc_opus_enc *e)
+{
+	opus_int32 la = 0;
+
+	if (opus_encoder_ctl(e->enc, OPUS_GET_LOOKAHEAD(&la)) != OPUS_OK)
+		return -EINVAL;
+	return (int)la;
+}
+
 int vc_opus_enc_encode(struct vc_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap)
 {
 	if (!pcm || !out || cap == 0)

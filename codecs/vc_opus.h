@@ -18,6 +18,11 @@
 #define VC_OPUS_FRAME 960      /* 20 ms at 48 kHz */
 #define VC_OPUS_MAX_PACKET 1275
 #define VC_OPUS_MAX_FRAME 5760 /* 120 ms: largest a packet may decode to */
+/* The encoder's look-ahead for the profile's configuration (VoIP, 48 kHz):
+ * sound captured at t comes out of the decoder this much later than the
+ * packet's timestamp says.  A receiver counts it in mouth-to-ear latency;
+ * unit.test_opus checks it against libopus (OPUS_GET_LOOKAHEAD). */
+#define VC_OPUS_LOOKAHEAD 312
 
 struct vc_opus_enc;
 struct vc_opus_dec;
@@ -33,6 +38,8 @@ void vc_opus_enc_free(struct vc_opus_enc *e);
 /* Encode exactly VC_OPUS_FRAME samples per channel.  Returns bytes or -errno. */
 int vc_opus_enc_encode(struct vc_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap);
 void vc_opus_enc_set_bitrate(struct vc_opus_enc *e, uint32_t kbps);
+/* The encoder's look-ahead in samples at 48 kHz, as libopus reports it. */
+int vc_opus_enc_lookahead(struct vc_opus_enc *e);
 
 int vc_opus_dec_new(struct vc_opus_dec **out, int channels);
 void vc_opus_dec_free(struct vc_opus_dec *d);

@@ -1102,7 +1102,9 @@ static void *audio_playout_thread(void *arg)
 		}
 		started = true;
 		if (capture && now > capture) {
-			atomic_fetch_add(&c->stats.audio_e2e_sum_us, now - capture);
+			/* Decoded sound lags its timestamp by the sender's look-ahead. */
+			uint64_t e2e = now - capture + VC_OPUS_LOOKAHEAD * 1000000u / VC_OPUS_RATE;
+			atomic_fetch_add(&c->stats.audio_e2e_sum_us, e2e);
 			atomic_fetch_add(&c->stats.audio_e2e_n, 1);
 		}
 		if (vc_asink_write(c->asink, pcm, n, now) < 0)

@@ -19,7 +19,7 @@ GOOD_AUDIO = {"duration_s": 9.9, "rms_dbfs": -12.0, "freq_hz": 661.0, "clicks": 
               "latency_ms": {"n": 9, "p50": 66, "p95": 70, "max": 75}, "dropout_ms": 40}
 OWN = {"t_ms": 10000, "state": "ended", "rtt_ms": 0.4,
        "video_in": {"e2e_latency_ms": 58, "frames_decoded": 292, "packets_lost": 0},
-       "audio_in": {"concealed_ms": 60, "e2e_latency_ms": 57}}
+       "audio_in": {"concealed_ms": 60, "e2e_latency_ms": 65}}
 OTHER = {"t_ms": 10001, "state": "ended", "video_out": {"frames_encoded": 300}}
 
 
@@ -106,7 +106,8 @@ class Metrics(unittest.TestCase):
             "clicks_per_s": dict(audio=dict(GOOD_AUDIO, clicks=2)),
             "audio_dropout_ratio": dict(audio=dict(GOOD_AUDIO, dropout_ms=1500)),
             "freeze_ratio": dict(video=dict(GOOD_VIDEO, freeze_ms=2000)),
-            "e2e_xcheck_ms": dict(own_final=dict(OWN, video_in={"e2e_latency_ms": 400})),
+            "video_e2e_xcheck_ms": dict(own_final=dict(OWN, video_in={"e2e_latency_ms": 400})),
+            "audio_e2e_xcheck_ms": dict(own_final=dict(OWN, audio_in={"e2e_latency_ms": 75})),
         }
         for name, kw in cases.items():
             failed = [c["name"] for c in H.evaluate(self.metrics(**kw), th) if not c["pass"]]

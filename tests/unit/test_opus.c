@@ -332,8 +332,22 @@ static void test_bad_args(void)
 	vc_opus_dec_free(NULL);
 }
 
+/* The receiver counts the sender's look-ahead in mouth-to-ear latency from
+ * the profile constant: it must be what libopus really does. */
+static void test_lookahead_matches_profile(void)
+{
+	struct vc_opus_enc *e = NULL;
+	struct vc_opus_enc_cfg cfg = { .channels = 1, .bitrate_kbps = 32, .expected_loss_pct = 10 };
+
+	CHECK_EQ(vc_opus_enc_new(&e, &cfg), 0);
+	if (e)
+		CHECK_EQ(vc_opus_enc_lookahead(e), VC_OPUS_LOOKAHEAD);
+	vc_opus_enc_free(e);
+}
+
 int main(void)
 {
+	RUN(test_lookahead_matches_profile);
 	RUN(test_tone_round_trip);
 	RUN(test_plc);
 	RUN(test_fec);
