@@ -92,7 +92,16 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 		LD(speaker_outages));
 	fputs(",\"drift_ppm\":null}", fp);
 
-	fputs(",\"av_sync_ms\":null", fp);
+	/* Achieved lip sync: how much later video is shown than audio is
+	 * heard, for media captured at the same time (positive: video late).
+	 * Both latencies carry the same clock-offset estimate, which cancels. */
+	if (ven > prev->video_e2e_n && aen > prev->audio_e2e_n) {
+		double v = (double)(ves - prev->video_e2e_sum_us) / (double)(ven - prev->video_e2e_n);
+		double a = (double)(aes - prev->audio_e2e_sum_us) / (double)(aen - prev->audio_e2e_n);
+		fprintf(fp, ",\"av_sync_ms\":%.1f", (v - a) / 1000.0);
+	} else {
+		fputs(",\"av_sync_ms\":null", fp);
+	}
 	fprintf(fp, ",\"rejected\":{\"bad_source\":%" PRIu64 ",\"malformed\":%" PRIu64
 		    ",\"auth_failed\":%" PRIu64 ",\"unknown_pt\":%" PRIu64 ",\"unknown_ssrc\":%" PRIu64
 		    ",\"bad_sequence\":%" PRIu64 "}",

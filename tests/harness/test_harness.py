@@ -65,6 +65,7 @@ class Metrics(unittest.TestCase):
         self.assertAlmostEqual(m["shown_ratio"], 290 / 300)
         self.assertEqual(m["video_p50_ms"], 60)
         self.assertEqual(m["daemon_video_e2e_ms"], 58)
+        self.assertEqual(m["av_sync_ms"], 60 - 66)
         self.assertAlmostEqual(m["freeze_ratio"], 0.02)
         self.assertAlmostEqual(m["audio_dropout_ratio"], 0.004)
         self.assertEqual(m["audio_concealed_ms"], 60)

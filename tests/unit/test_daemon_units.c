@@ -250,6 +250,11 @@ static void test_stats_line(void)
 	FILE *fp = open_memstream(&buf, &len);
 
 	vc_stats_init(&st);
+	/* video shown 60 ms after capture, audio heard 45 ms after: +15 ms */
+	atomic_store(&st.video_e2e_sum_us, 30 * 60000);
+	atomic_store(&st.video_e2e_n, 30);
+	atomic_store(&st.audio_e2e_sum_us, 50 * 45000);
+	atomic_store(&st.audio_e2e_n, 50);
 	atomic_store(&st.frames_encoded, 30);
 	atomic_store(&st.video_out_bytes, 100000);
 	atomic_store(&st.rejected_bad_source, 7);
@@ -264,9 +269,9 @@ static void test_stats_line(void)
 		"\"frames_encoded\":30", "\"fps\":30.0", "\"kbps\":800.0", "\"target_kbps\":800",
 		"\"video_in\":{", "\"packets_lost\"", "\"jitter_ms\"", "\"frames_decoded\"",
 		"\"frames_dropped\"", "\"freezes\"", "\"freeze_ms\"", "\"jb_delay_ms\"",
-		"\"e2e_latency_ms\"", "\"nacks_sent\"", "\"plis_sent\"", "\"audio_out\":{",
+		"\"e2e_latency_ms\":60.0", "\"e2e_latency_ms\":45.0", "\"nacks_sent\"", "\"plis_sent\"", "\"audio_out\":{",
 		"\"audio_in\":{", "\"concealed_ms\"", "\"fec_recovered\"", "\"jb_target_ms\"",
-		"\"drift_ppm\"", "\"av_sync_ms\"", "\"rejected\":{\"bad_source\":7", "\"malformed\"",
+		"\"drift_ppm\"", "\"av_sync_ms\":15.0", "\"rejected\":{\"bad_source\":7", "\"malformed\"",
 		"\"auth_failed\"",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
