@@ -21,6 +21,7 @@
 
 #include "vc_clock.h"
 #include "vc_pa.h"
+#include "tsan_pulse.h"
 #include "vc_test.h"
 
 #ifndef M_PI
@@ -29,15 +30,6 @@
 
 #define RATE 48000
 
-/* ThreadSanitizer (VC_TSAN builds) reads this hook at start-up.  libpulse,
- * loaded by the ALSA pulse plugin, is not instrumented and syncs its threads
- * through its own lock-free pools, which TSan reports as races inside
- * libpulse/libpulsecommon only.  Races with a frame in our code still show. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-	return "race:libpulsecommon\nrace:libpulse.so\n";
-}
 
 #define IN_HZ 997.0
 #define IN_SECONDS 20
