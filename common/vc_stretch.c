@@ -2,7 +2,8 @@
  * vc_stretch.h for the design and the rules for when it acts).
  *
  * State: one linear buffer buf[0, len) of samples not yet emitted, rd the
- * next one to emit.  Each call first moves buf[rd, len) to the front
+ * next one to emit (with VC_STRETCH_NO_DELAY nothing is held between
+ * calls: operations are tried only where both segments lie in the block).  Each call first moves buf[rd, len) to the front
  * (at most latency samples), appends the block, then emits until exactly
  * latency samples are left, or fewer after a removal.  An operation is
  * only tried at rd while more than latency >= 2 * lag_max samples are
@@ -32,7 +33,7 @@
 struct vc_stretch {
 	int rate;
 	int lag_min;      /* 2.5 ms */
-	int lag_max;      /* 12.5 ms */
+	int lag_max;      /* 10 ms */
 	int latency;      /* 2 * lag_max */
 	int max_block;    /* 120 ms */
 	int dec;          /* decimation factor for the coarse search */
@@ -64,12 +65,17 @@ void vc_stretch_reset(struct vc_stretch *s)
 
 int vc_stretch_new(struct vc_stretch **out, int rate)
 {
+	return vc_stretch_new_flags(out, rate, 0);
+}
+
+int vc_stretch_new_flags(struct vc_stretch **out, int rate, unsigned flags)
+{
 	struct vc_stretch *s = NULL;
 	int err = -EINVAL;
 
 	assert(out);
 	*out = NULL;
-	if (rate < RATE_MIN || rate > RATE_MAX)
+	if (rate < RATE_MIN || rate > RATE_MAX || (flags & ~(unsigned)VC_STRETCH_NO_DELAY))
 		goto out;
 	err = -ENOMEM;
 	s = calloc(1, sizeof(*s));
@@ -77,8 +83,8 @@ int vc_stretch_new(struct vc_stretch **out, int rate)
 		goto out;
 	s->rate = rate;
 	s->lag_min = rate / 400;       /* 2.5 ms */
-	s->lag_max = rate / 80;        /* 12.5 ms */
-	s->latency = 2 * s->lag_max;
+	s->lag_max = rate / 100;       /* 10 ms */
+	s->latency = (flags & VC_STRETCH_NO_DELAY) ? 0 : 2 * s->lag_max;
 	s->max_block = rate * 120 / 1000;
 	s->dec = (rate + 6000) / 12000; /* about 12 kHz: 48k -> 4, 8k/16k -> 1 */
 	if (s->dec < 1)
@@ -86,7 +92,7 @@ int vc_stretch_new(struct vc_stretch **out, int rate)
 	s->dlag_min = s->lag_min / s->dec;
 	s->dlag_max = s->lag_max / s->dec;
 	s->pending_max = (double)rate * PENDING_MS / 1000.0;
-	s->buf = malloc((size_t)(s->latency + s->max_block) * sizeof(*s->buf));
+	s->buf = malloc((size_t)(2 * s->lag_max + s->max_block) * sizeof(*s->buf));
 	s->dsig = malloc((size_t)(2 * s->dlag_max) * sizeof(*s->dsig));
 	s->dpre = malloc((size_t)(2 * s->dlag_max + 1) * sizeof(*s->dpre));
 	if (!s->buf || !s->dsig || !s->dpre)
@@ -345,8 +351,11 @@ int vc_stretch_process(struct vc_stretch *s, const int16_t *in, int n, double sp
 
 	while (s->len - s->rd > s->latency) {
 		const int16_t *x = s->buf + s->rd;
-		bool want_rm = s->pending <= -0.5 * s->lag_min && 2 * removed < n;
-		bool want_in = s->pending >= 0.5 * s->lag_min && inserted < n;
+		/* Both segments must lie in what is held (always true with the
+		 * delay line; without it, only in the block's first part). */
+		bool room = s->len - s->rd >= 2 * s->lag_max;
+		bool want_rm = room && s->pending <= -0.5 * s->lag_min && 2 * removed < n;
+		bool want_in = room && s->pending >= 0.5 * s->lag_min && inserted < n;
 
 		if (s->hold == 0 && (want_rm || want_in)) {
 			int t;

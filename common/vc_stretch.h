@@ -10,12 +10,12 @@
  * Design: pitch-period insertion and removal (the waveform-similarity
  * overlap-add that NetEQ's accelerate / preemptive expand use), not a
  * continuous WSOLA that re-windows every sample.  The audio runs through a
- * delay line of vc_stretch_latency() samples (25 ms: twice the longest
+ * delay line of vc_stretch_latency() samples (20 ms: twice the longest
  * pitch period searched).  While nothing is asked for, the output is the
  * input delayed by exactly that many samples, bit for bit.  When the
  * caller asks for a change, the stretcher looks at the two segments
  * A = x[p, p+T) and B = x[p+T, p+2T) just after the last emitted sample,
- * picks the lag T in 2.5..12.5 ms (80..400 Hz pitch, or a multiple of a
+ * picks the lag T in 2.5..10 ms (100..400 Hz pitch, or a multiple of a
  * higher one) at which they are most alike (normalised cross-correlation,
  * coarse search on a 12 kHz decimated copy, refined at full rate), and
  *
@@ -30,7 +30,7 @@
  *
  *   periodic   correlation >= 0.9 (voiced speech, tones, music notes);
  *   quiet      both segments below about -54 dBFS RMS (silence, pauses);
- *              here T is chosen to match the request (2.5..12.5 ms);
+ *              here T is chosen to match the request (2.5..10 ms);
  *   steady     noise-like but steady: the eight quarter-segments of A B
  *              are within 6 dB of each other (fan noise, fricatives).
  *
@@ -84,6 +84,16 @@ struct vc_stretch_stats {
 
 /* rate: 8000..48000 Hz.  Returns 0, -EINVAL or -ENOMEM. */
 int vc_stretch_new(struct vc_stretch **out, int rate);
+
+/* Without the delay line: every call emits all it is given (latency() and
+ * delay() are 0), and an operation is tried only at the points of a block
+ * from which both segments (up to 20 ms) still lie inside that block; a
+ * 20 ms block gets one try, at its start.  For a jitter buffer that hands
+ * over whole decoded packets: the packet is the look-ahead (as NetEQ's
+ * accelerate uses the frame it just decoded), so stretching adds no
+ * delay.  The splice still starts and ends on the natural continuation. */
+#define VC_STRETCH_NO_DELAY 1u
+int vc_stretch_new_flags(struct vc_stretch **out, int rate, unsigned flags);
 void vc_stretch_free(struct vc_stretch *s);
 
 /* Back to the state after _new(): latency() zeros held, nothing pending
@@ -109,10 +119,10 @@ int vc_stretch_pending(const struct vc_stretch *s);
 int vc_stretch_max_block(const struct vc_stretch *s);
 
 /* Output bound for a block of n samples: 2 * n + 4 * (longest lag), i.e.
- * 2 * n + 50 ms (at 48 kHz, n = 960: 4320). */
+ * 2 * n + 40 ms (at 48 kHz, n = 960: 3840). */
 int vc_stretch_max_out(const struct vc_stretch *s, int n);
 
-/* The fixed pass-through delay in samples (25 ms: 1200 at 48 kHz). */
+/* The fixed pass-through delay in samples (20 ms: 960 at 48 kHz). */
 int vc_stretch_latency(const struct vc_stretch *s);
 
 /* Samples held right now (1..latency() once running). */

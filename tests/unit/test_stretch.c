@@ -91,16 +91,19 @@ struct result {
 	struct vc_stretch_stats st;
 };
 
+/* Flags for the stretchers run() makes (VC_STRETCH_NO_DELAY tests). */
+static unsigned run_flags;
+
 /* Run n samples of in through a fresh stretcher in BLOCK-sample calls at
  * speeds[i % nspeeds]; output into outbuf. */
 static struct result run(const int16_t *in, int n, const double *speeds, int nspeeds)
 {
 	struct vc_stretch *s = NULL;
 	struct result r;
-	int16_t blk[2 * BLOCK + 4 * RATE / 80];
+	int16_t blk[2 * BLOCK + 4 * RATE / 100];
 
 	memset(&r, 0, sizeof(r));
-	CHECK_EQ(vc_stretch_new(&s, RATE), 0);
+	CHECK_EQ(vc_stretch_new_flags(&s, RATE, run_flags), 0);
 	if (!s)
 		return r;
 	CHECK(vc_stretch_max_out(s, BLOCK) <= (int)(sizeof(blk) / sizeof(blk[0])));
@@ -241,7 +244,7 @@ static void test_transparent(void)
 		CHECK_EQ(r.written, NSAMP);
 		CHECK_EQ(r.max_step, BLOCK);
 		CHECK_EQ(r.stretched, NSAMP);
-		CHECK_EQ(r.latency, RATE / 40);
+		CHECK_EQ(r.latency, RATE / 50);
 		for (int k = 0; k < r.written; k++)
 			if (outbuf[k] != (k < r.latency ? 0 : sigs[j][k - r.latency]))
 				bad++;
@@ -251,7 +254,7 @@ static void test_transparent(void)
 
 	/* odd block sizes, also 0 and the maximum */
 	struct vc_stretch *s = NULL;
-	static int16_t blk[2 * 5760 + 4 * 600];
+	static int16_t blk[2 * 5760 + 4 * 480];
 	int pos = 0, wr = 0, bad = 0, sizes[] = {0, 1, 7, 480, 5760, 333, 960, 2};
 
 	CHECK_EQ(vc_stretch_new(&s, RATE), 0);
@@ -265,12 +268,12 @@ static void test_transparent(void)
 		if (got != m)
 			bad++;
 		for (int k = 0; k < got; k++, wr++)
-			if (blk[k] != (wr < 1200 ? 0 : sig_speech[wr - 1200]))
+			if (blk[k] != (wr < 960 ? 0 : sig_speech[wr - 960]))
 				bad++;
 		pos += m;
 	}
 	CHECK_EQ(bad, 0);
-	CHECK_EQ(vc_stretch_delay(s), 1200);
+	CHECK_EQ(vc_stretch_delay(s), 960);
 	vc_stretch_free(s);
 }
 
@@ -293,7 +296,7 @@ static void test_length(void)
 			a.max_step, e.max_step);
 		CHECK(fabs(ra - 0.9) <= 0.01);
 		CHECK(fabs(re - 1.1) <= 0.01);
-		/* the raw output (with the 25 ms delay line) is as close */
+		/* the raw output (with the 20 ms delay line) is as close */
 		CHECK(fabs((double)a.written / NSAMP - 0.9) <= 0.015);
 		CHECK(fabs((double)e.written / NSAMP - 1.1) <= 0.015);
 	}
@@ -504,14 +507,14 @@ static void test_adjust(void)
 		vc_stretch_pending(s));
 	CHECK(got < BLOCK);
 	CHECK(abs(vc_stretch_pending(s)) <= 300);
-	int stretched = wr - 1200 + vc_stretch_delay(s);
+	int stretched = wr - 960 + vc_stretch_delay(s);
 
 	CHECK(abs(stretched - (pos - 500)) <= 300);
 
 	vc_stretch_adjust(s, 700);
 	for (int i = 0; i < 3; i++, pos += BLOCK)
 		wr += vc_stretch_process(s, sig_tone + pos, BLOCK, 1.0, blk, (int)(sizeof(blk) / 2));
-	stretched = wr - 1200 + vc_stretch_delay(s);
+	stretched = wr - 960 + vc_stretch_delay(s);
 	fprintf(stderr, "  adjust +700: stretched %d for %d in, pending %d\n", stretched,
 		pos, vc_stretch_pending(s));
 	CHECK(abs(stretched - (pos + 200)) <= 300);
@@ -521,7 +524,7 @@ static void test_adjust(void)
 	CHECK_EQ(vc_stretch_pending(s), -4800);
 	vc_stretch_reset(s);
 	CHECK_EQ(vc_stretch_pending(s), 0);
-	CHECK_EQ(vc_stretch_delay(s), 1200);
+	CHECK_EQ(vc_stretch_delay(s), 960);
 	vc_stretch_free(s);
 }
 
@@ -563,7 +566,7 @@ static void test_bounds(void)
 			bad++;
 		for (int k = max_out; k < max_out + 16; k++)
 			bad += blk[k] != 0x5a5a;
-		if (vc_stretch_delay(s) < 1 || vc_stretch_delay(s) > 1200)
+		if (vc_stretch_delay(s) < 1 || vc_stretch_delay(s) > 960)
 			bad++;
 	}
 	CHECK_EQ(bad, 0);
@@ -608,6 +611,56 @@ static void test_rates(void)
 	}
 }
 
+/* (13) without the delay line (the call's jitter buffer hands over whole
+ * 20 ms packets): speed 1.0 is the input itself, call for call, with no
+ * delay; asked to, it still stretches a tone and speech by 10% (one try
+ * per packet, at its start), keeps the pitch and makes no steps. */
+static void test_no_delay(void)
+{
+	struct vc_stretch *s = NULL;
+	int16_t blk[2 * BLOCK + 4 * RATE / 100];
+	const int16_t *sigs[] = {sig_tone, sig_speech};
+	const char *names[] = {"tone", "speech"};
+
+	CHECK_EQ(vc_stretch_new_flags(&s, RATE, VC_STRETCH_NO_DELAY), 0);
+	CHECK(vc_stretch_new_flags(&s, RATE, 0x80) < 0 && !s);
+	CHECK_EQ(vc_stretch_new_flags(&s, RATE, VC_STRETCH_NO_DELAY), 0);
+	if (!s)
+		return;
+	CHECK_EQ(vc_stretch_latency(s), 0);
+	for (int i = 0; i + BLOCK <= NSAMP; i += BLOCK) {
+		int got = vc_stretch_process(s, sig_speech + i, BLOCK, 1.0, blk, (int)(sizeof(blk) / 2));
+
+		CHECK_EQ(got, BLOCK);
+		CHECK(memcmp(blk, sig_speech + i, BLOCK * sizeof(*blk)) == 0);
+		CHECK_EQ(vc_stretch_delay(s), 0);
+	}
+	vc_stretch_free(s);
+
+	run_flags = VC_STRETCH_NO_DELAY;
+	for (int j = 0; j < 2; j++) {
+		struct result a = run(sigs[j], NSAMP, speed_shorter, 1);
+		double ra = (double)a.written / NSAMP;
+		int jump = max_jump(outbuf, 0, a.written), jump0 = max_jump(sigs[j], 0, NSAMP);
+		struct result e = run(sigs[j], NSAMP, speed_longer, 1);
+		double re = (double)e.written / NSAMP;
+		int ejump = max_jump(outbuf, 0, e.written);
+
+		fprintf(stderr, "  no delay %-6s: shorter %.4f (%llu cuts, %llu refused), longer %.4f, "
+			"max step x%.3f / x%.3f\n", names[j], ra, (unsigned long long)a.st.removes,
+			(unsigned long long)a.st.refused, re, (double)jump / jump0, (double)ejump / jump0);
+		CHECK(fabs(ra - 0.9) <= 0.02);
+		CHECK(fabs(re - 1.1) <= 0.02);
+		CHECK(jump <= 1.5 * jump0);
+		CHECK(ejump <= 1.5 * jump0);
+		if (j == 0) {
+			CHECK(fabs(zc_freq(outbuf, 0, e.written) - TONE_HZ) <= 3.0);
+			CHECK(worst_freq_err(outbuf, 0, e.written) <= 3.0);
+		}
+	}
+	run_flags = 0;
+}
+
 int main(void)
 {
 	make_signals();
@@ -623,5 +676,6 @@ int main(void)
 	RUN(test_adjust);
 	RUN(test_bounds);
 	RUN(test_rates);
+	RUN(test_no_delay);
 	return vc_test_summary();
 }
