@@ -12,6 +12,8 @@ PKGS=(
   # PulseAudio daemon reached through the ALSA pulse plugin for PortAudio
   xvfb x11-apps x11-utils imagemagick xdotool
   pulseaudio libasound2-plugins
+  # plots of the harness's timing series (tests/harness/plot-timing)
+  gnuplot-nox
 )
 
 missing=()

@@ -91,6 +91,11 @@ const char *ns_params_check(const struct ns_params *p)
 		return "queue-ms must be 0..60000";
 	if (p->n_blackouts < 0 || p->n_blackouts > NS_MAX_BLACKOUTS)
 		return "at most 4 blackouts per direction";
+	if (p->n_jitter_bursts < 0 || p->n_jitter_bursts > NS_MAX_JITTER_BURSTS)
+		return "at most 4 jitter bursts per direction";
+	for (int i = 0; i < p->n_jitter_bursts; i++)
+		if (!(p->jitter_bursts[i].jitter_ms >= 0.0 && p->jitter_bursts[i].jitter_ms <= 60000.0))
+			return "jitter-burst jitter must be 0..60000 ms";
 	return NULL;
 }
 
@@ -160,6 +165,51 @@ static bool hold(struct ns_dir *d, uint64_t due_us, const void *data, size_t len
 	return true;
 }
 
+/* ---- delay histogram --------------------------------------------------- */
+
+static void hist_add(struct ns_delay_hist *h, uint64_t us)
+{
+	uint64_t bin = us / NS_HIST_BIN_US;
+
+	if (bin < NS_HIST_BINS)
+		h->bins[bin]++;
+	else
+		h->over++;
+	if (h->n == 0 || us < h->min_us)
+		h->min_us = us;
+	if (us > h->max_us)
+		h->max_us = us;
+	h->n++;
+}
+
+double ns_hist_pct_ms(const struct ns_delay_hist *h, double p)
+{
+	uint64_t rank, seen = 0;
+	double us = (double)h->max_us;
+
+	if (h->n == 0)
+		return -1.0;
+	rank = (uint64_t)ceil(p / 100.0 * (double)h->n);
+	if (rank <= 1)
+		return (double)h->min_us / 1000.0;
+	if (rank >= h->n)
+		return (double)h->max_us / 1000.0;
+	for (int i = 0; i < NS_HIST_BINS; i++) {
+		seen += h->bins[i];
+		if (seen >= rank) {
+			us = ((double)i + 0.5) * NS_HIST_BIN_US;
+			break;
+		}
+	}
+	/* a rank among the 'over' samples leaves us at max; a bin's middle stays
+	 * within the exact extremes */
+	if (us < (double)h->min_us)
+		us = (double)h->min_us;
+	if (us > (double)h->max_us)
+		us = (double)h->max_us;
+	return us / 1000.0;
+}
+
 /* ---- the model --------------------------------------------------------- */
 
 int ns_dir_init(struct ns_dir *d, const struct ns_params *p, uint64_t seed,
@@ -183,7 +233,9 @@ int ns_dir_init(struct ns_dir *d, const struct ns_params *p, uint64_t seed,
 	d->heap = calloc(NS_MAX_HELD, sizeof(*d->heap));
 	d->pool = malloc((size_t)NS_MAX_HELD * NS_MAX_PAYLOAD);
 	d->free_slots = calloc(NS_MAX_HELD, sizeof(*d->free_slots));
-	if (!d->heap || !d->pool || !d->free_slots) {
+	d->delay.bins = calloc(NS_HIST_BINS, sizeof(*d->delay.bins));
+	d->delay_small.bins = calloc(NS_HIST_BINS, sizeof(*d->delay_small.bins));
+	if (!d->heap || !d->pool || !d->free_slots || !d->delay.bins || !d->delay_small.bins) {
 		ns_dir_free(d);
 		return -1;
 	}
@@ -198,31 +250,56 @@ void ns_dir_free(struct ns_dir *d)
 	free(d->heap);
 	free(d->pool);
 	free(d->free_slots);
+	free(d->delay.bins);
+	free(d->delay_small.bins);
 	d->heap = NULL;
 	d->pool = NULL;
 	d->free_slots = NULL;
+	d->delay.bins = d->delay_small.bins = NULL;
 	d->n_heap = d->n_free = 0;
+}
+
+static bool in_window(uint64_t t, uint64_t start_us, uint64_t len_us)
+{
+	return t >= start_us && t - start_us < len_us;
+}
+
+static uint64_t since_t0(const struct ns_dir *d, uint64_t now_us)
+{
+	return now_us >= d->t0_us ? now_us - d->t0_us : 0;
 }
 
 static bool in_blackout(const struct ns_dir *d, uint64_t now_us)
 {
-	uint64_t t = now_us >= d->t0_us ? now_us - d->t0_us : 0;
+	uint64_t t = since_t0(d, now_us);
 
-	for (int i = 0; i < d->p.n_blackouts; i++) {
-		const struct ns_blackout *b = &d->p.blackouts[i];
-
-		if (t >= b->start_us && t - b->start_us < b->len_us)
+	for (int i = 0; i < d->p.n_blackouts; i++)
+		if (in_window(t, d->p.blackouts[i].start_us, d->p.blackouts[i].len_us))
 			return true;
-	}
 	return false;
+}
+
+/* The jitter amplitude in ms for a packet arriving at now_us: the first burst
+ * window that holds it, else the base. */
+static double jitter_at_ms(const struct ns_dir *d, uint64_t now_us)
+{
+	uint64_t t = since_t0(d, now_us);
+
+	for (int i = 0; i < d->p.n_jitter_bursts; i++) {
+		const struct ns_jitter_burst *b = &d->p.jitter_bursts[i];
+
+		if (in_window(t, b->start_us, b->len_us))
+			return b->jitter_ms;
+	}
+	return d->p.jitter_ms;
 }
 
 /* One delay sample in microseconds (>= 0). Uniform: delay +- jitter.  Normal-ish:
  * the mean of four uniforms scaled to the same standard deviation (J / sqrt 3),
  * so tails reach +- 2 J. */
-static double delay_sample_us(struct ns_dir *d)
+static double delay_sample_us(struct ns_dir *d, uint64_t now_us)
 {
-	double j = d->p.jitter_ms * 1000.0, x = 0.0;
+	double j = jitter_at_ms(d, now_us) * 1000.0, x = 0.0;
 
 	if (j > 0.0) {
 		if (d->p.jitter_dist == NS_JITTER_NORMAL) {
@@ -279,7 +356,7 @@ int ns_dir_submit(struct ns_dir *d, uint64_t now_us, const void *data, size_t le
 		d->link_free_us = start + tx_us;
 		depart = d->link_free_us;
 	}
-	due = (uint64_t)llround(depart + delay_sample_us(d));
+	due = (uint64_t)llround(depart + delay_sample_us(d, now_us));
 	if (due < d->last_due_us)
 		due = d->last_due_us; /* jitter alone never reorders */
 	d->last_due_us = due;
@@ -287,8 +364,12 @@ int ns_dir_submit(struct ns_dir *d, uint64_t now_us, const void *data, size_t le
 		due += 5000 + (uint64_t)(ns_rng_unit(&d->rng_reorder) * 25000.0);
 		d->c.reordered++;
 	}
-	if (hold(d, due, data, len))
+	if (hold(d, due, data, len)) {
 		queued++;
+		hist_add(&d->delay, due - now_us);
+		if (len < NS_SMALL_PACKET)
+			hist_add(&d->delay_small, due - now_us);
+	}
 	if (queued && chance(&d->rng_dup, d->p.dup)) {
 		uint64_t due2 = due + (uint64_t)(ns_rng_unit(&d->rng_dup) * 1000.0);
 

@@ -10,10 +10,18 @@
  *   Gilbert-Elliott   -> dropped_burst   (2-state chain, all packets lost in "bad")
  *   random loss       -> dropped_random  (independent, per packet)
  *   bottleneck link   -> dropped_queue   (rate cap, drop-tail once the wait > queue)
- *   delay + jitter    (order-preserving: a packet never overtakes an earlier one)
+ *   delay + jitter    (order-preserving: a packet never overtakes an earlier one;
+ *                      inside a jitter-burst window the burst's amplitude replaces
+ *                      the base jitter)
  *   reorder           -> reordered       (held back a further 5..30 ms, may be overtaken)
  *   duplicate         -> duplicated      (a second copy, 0..1 ms after the first)
  *   held-packet pool  -> dropped_overflow (NS_MAX_HELD packets per direction)
+ *
+ * The one-way delay each accepted packet is given (queueing, delay, jitter,
+ * reorder hold; the first copy of a duplicate only) goes into a histogram per
+ * direction, and a second one for small packets (< NS_SMALL_PACKET bytes: audio),
+ * so the network's delay variation can be reported next to what the receiver's
+ * jitter buffer chose.
  *
  * Every random decision has its own PRNG stream (splitmix64-seeded xoshiro256**)
  * derived from (seed, direction, stage), so a run is fully reproducible for one
@@ -31,6 +39,10 @@
 #define NS_MAX_PAYLOAD 2048   /* largest datagram copied; larger ones are dropped */
 #define NS_MAX_HELD 4096      /* packets waiting in one direction */
 #define NS_MAX_BLACKOUTS 4
+#define NS_MAX_JITTER_BURSTS 4
+#define NS_SMALL_PACKET 300   /* datagrams shorter than this count as audio */
+#define NS_HIST_BIN_US 100    /* delay histogram: 0.1 ms bins ... */
+#define NS_HIST_BINS 20000    /* ... up to 2 s; longer delays land in 'over' */
 #define NS_IP_UDP_OVERHEAD 28 /* IPv4 + UDP header bytes counted by the rate cap */
 
 enum ns_jitter_dist { NS_JITTER_UNIFORM = 0, NS_JITTER_NORMAL = 1 };
@@ -38,6 +50,13 @@ enum ns_jitter_dist { NS_JITTER_UNIFORM = 0, NS_JITTER_NORMAL = 1 };
 struct ns_blackout {
 	uint64_t start_us; /* relative to the t0 given to ns_dir_init */
 	uint64_t len_us;
+};
+
+/* A window in which the jitter amplitude is jitter_ms instead of the base. */
+struct ns_jitter_burst {
+	uint64_t start_us; /* relative to the t0 given to ns_dir_init */
+	uint64_t len_us;
+	double jitter_ms;
 };
 
 struct ns_params {
@@ -53,6 +72,8 @@ struct ns_params {
 	double queue_ms;      /* most time a packet may wait for the bottleneck */
 	int n_blackouts;
 	struct ns_blackout blackouts[NS_MAX_BLACKOUTS];
+	int n_jitter_bursts;
+	struct ns_jitter_burst jitter_bursts[NS_MAX_JITTER_BURSTS];
 };
 
 struct ns_counters {
@@ -60,6 +81,13 @@ struct ns_counters {
 	uint64_t dropped_random, dropped_burst, dropped_queue, dropped_blackout;
 	uint64_t dropped_overflow, dropped_oversize;
 	uint64_t duplicated, reordered;
+};
+
+/* Distribution of the delays given to packets: fixed bins, exact extremes. */
+struct ns_delay_hist {
+	uint32_t *bins;      /* NS_HIST_BINS counts of NS_HIST_BIN_US each */
+	uint64_t n, over;    /* samples; samples beyond the last bin */
+	uint64_t min_us, max_us;
 };
 
 struct ns_rng {
@@ -77,6 +105,7 @@ struct ns_dir {
 	struct ns_params p;
 	uint64_t t0_us;
 	struct ns_counters c;
+	struct ns_delay_hist delay, delay_small; /* all packets; < NS_SMALL_PACKET */
 	struct ns_rng rng_loss, rng_burst, rng_jitter, rng_reorder, rng_dup;
 	double ge_p_good_to_bad, ge_p_bad_to_good;
 	bool ge_bad;
@@ -117,6 +146,11 @@ static inline int ns_dir_held(const struct ns_dir *d)
 {
 	return d->n_heap;
 }
+
+/* Percentile p (0..100, nearest rank) of a delay histogram in ms: the middle of
+ * its bin, kept within the exact min and max (the first and last rank are the
+ * exact min and max).  Returns -1 when it is empty. */
+double ns_hist_pct_ms(const struct ns_delay_hist *h, double p);
 
 /* PRNG, exposed for the tests. */
 void ns_rng_seed(struct ns_rng *r, uint64_t seed);

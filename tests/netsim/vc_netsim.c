@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"  --loss PCT  --burst-loss PCT --burst-len N  --reorder PCT  --dup PCT\n"
 	"  --rate-kbps K (incl. 28 B IP/UDP header per packet)  --queue-ms Q (default 300)\n"
 	"  --blackout START_S:LEN_S (seconds since start; up to 4)\n"
+	"  --jitter-burst START_S:LEN_S:JITTER_MS (jitter is JITTER_MS instead inside the window; up to 4)\n"
 	"listen ADDR defaults to 127.0.0.1; --duration 0 (default) runs until SIGINT/SIGTERM\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -154,11 +155,31 @@ static int open_socket(const struct sockaddr_storage *addr, socklen_t len, const
 
 /* Impairment options: name, and where the value goes. */
 enum imp { I_DELAY, I_JITTER, I_JDIST, I_LOSS, I_BLOSS, I_BLEN, I_REORDER, I_DUP, I_RATE,
-	   I_QUEUE, I_BLACKOUT, I_COUNT };
+	   I_QUEUE, I_BLACKOUT, I_JBURST, I_COUNT };
 static const char *const imp_names[I_COUNT] = {
 	"delay-ms", "jitter-ms", "jitter-dist", "loss", "burst-loss", "burst-len", "reorder",
-	"dup", "rate-kbps", "queue-ms", "blackout",
+	"dup", "rate-kbps", "queue-ms", "blackout", "jitter-burst",
 };
+
+/* Splits "A:B[:C]" into want numbers (2 or 3); dies with the option's usage. */
+static void parse_fields(const char *opt, const char *v, const char *form, int want, double *out)
+{
+	char buf[96], *s = buf;
+
+	if (strlen(v) >= sizeof(buf))
+		die_usage("%s wants %s, not '%s'", opt, form, v);
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (int k = 0; k < want; k++) {
+		char *colon = strchr(s, ':');
+
+		if ((k < want - 1) != (colon != NULL))
+			die_usage("%s wants %s, not '%s'", opt, form, v);
+		if (colon)
+			*colon = '\0';
+		out[k] = parse_num(opt, s, 0, k < 2 ? 1e6 : 60000);
+		s = colon ? colon + 1 : s;
+	}
+}
 
 static void apply_imp(struct ns_params *p, enum imp which, const char *opt, const char *v)
 {
@@ -181,38 +202,66 @@ static void apply_imp(struct ns_params *p, enum imp which, const char *opt, cons
 	case I_RATE: p->rate_kbps = parse_num(opt, v, 0, 1e8); break;
 	case I_QUEUE: p->queue_ms = parse_num(opt, v, 0, 60000); break;
 	case I_BLACKOUT: {
-		char buf[64], *colon;
-		double start, len;
+		double f[2];
 
-		snprintf(buf, sizeof(buf), "%s", v);
-		colon = strchr(buf, ':');
-		if (!colon)
-			die_usage("--blackout wants START_S:LEN_S, not '%s'", v);
-		*colon = '\0';
-		start = parse_num(opt, buf, 0, 1e6);
-		len = parse_num(opt, colon + 1, 0, 1e6);
+		parse_fields(opt, v, "START_S:LEN_S", 2, f);
 		if (p->n_blackouts >= NS_MAX_BLACKOUTS)
 			die_usage("%s: at most 4 blackouts", opt);
-		p->blackouts[p->n_blackouts].start_us = (uint64_t)(start * 1e6);
-		p->blackouts[p->n_blackouts].len_us = (uint64_t)(len * 1e6);
+		p->blackouts[p->n_blackouts].start_us = (uint64_t)(f[0] * 1e6);
+		p->blackouts[p->n_blackouts].len_us = (uint64_t)(f[1] * 1e6);
 		p->n_blackouts++;
+		break;
+	}
+	case I_JBURST: {
+		double f[3];
+		struct ns_jitter_burst *b;
+
+		parse_fields(opt, v, "START_S:LEN_S:JITTER_MS", 3, f);
+		if (p->n_jitter_bursts >= NS_MAX_JITTER_BURSTS)
+			die_usage("%s: at most 4 jitter bursts", opt);
+		b = &p->jitter_bursts[p->n_jitter_bursts++];
+		b->start_us = (uint64_t)(f[0] * 1e6);
+		b->len_us = (uint64_t)(f[1] * 1e6);
+		b->jitter_ms = f[2];
 		break;
 	}
 	default: break;
 	}
 }
 
+/* "NAME":{"n":..,"min":..,"p50":..,"p95":..,"max":..},"VARNAME":p95-min (ms; nulls
+ * when no packet was forwarded). */
+static void json_delay(FILE *f, const char *name, const char *varname,
+		       const struct ns_delay_hist *h)
+{
+	if (h->n == 0) {
+		fprintf(f, "\"%s\":{\"n\":0,\"min\":null,\"p50\":null,\"p95\":null,\"max\":null},"
+			   "\"%s\":null,", name, varname);
+		return;
+	}
+	fprintf(f, "\"%s\":{\"n\":%llu,\"min\":%.1f,\"p50\":%.1f,\"p95\":%.1f,\"max\":%.1f},"
+		   "\"%s\":%.1f,",
+		name, (unsigned long long)h->n, (double)h->min_us / 1000.0, ns_hist_pct_ms(h, 50),
+		ns_hist_pct_ms(h, 95), (double)h->max_us / 1000.0, varname,
+		ns_hist_pct_ms(h, 95) - (double)h->min_us / 1000.0);
+}
+
 static void json_dir(FILE *f, const char *name, const struct ns_dir *d, bool last)
 {
 	const struct ns_counters *c = &d->c;
 
+	fprintf(f, "\"%s\":{", name);
+	/* the one-way delay given to forwarded packets, all and audio-sized */
+	json_delay(f, "delay_ms", "variation_p95_ms", &d->delay);
+	json_delay(f, "audio_delay_ms", "audio_variation_p95_ms", &d->delay_small);
+
 	fprintf(f,
-		"\"%s\":{\"packets_in\":%llu,\"packets_out\":%llu,\"bytes_in\":%llu,"
+		"\"packets_in\":%llu,\"packets_out\":%llu,\"bytes_in\":%llu,"
 		"\"bytes_out\":%llu,\"dropped_random\":%llu,\"dropped_burst\":%llu,"
 		"\"dropped_queue\":%llu,\"dropped_blackout\":%llu,\"dropped_overflow\":%llu,"
 		"\"dropped_oversize\":%llu,\"duplicated\":%llu,\"reordered\":%llu,"
 		"\"held_at_exit\":%d}%s",
-		name, (unsigned long long)c->packets_in, (unsigned long long)c->packets_out,
+		(unsigned long long)c->packets_in, (unsigned long long)c->packets_out,
 		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 		(unsigned long long)c->dropped_random, (unsigned long long)c->dropped_burst,
 		(unsigned long long)c->dropped_queue, (unsigned long long)c->dropped_blackout,

@@ -14,7 +14,8 @@
  * distinct frame was shown (the .times sidecar: "<frame_in_file>
  * <render_us>"); a freeze is a new distinct frame shown more than
  * max(150 ms, 3 x the mean interval between distinct frames) after the
- * previous one.
+ * previous one.  "series" lists [render time in s, latency in ms] per first
+ * show, in file order.
  *
  * Audio: the tone source clicks at every whole second of the capture clock
  * (capture/vc_asrc.h).  A click is a 1 ms window whose RMS exceeds twice the
@@ -24,7 +25,8 @@
  * The onset is mapped to CLOCK_MONOTONIC through the .wav.times sidecar
  * ("<sample_index> <monotonic_us>", linear between lines, nominal rate
  * beyond them); latency = that time modulo 1 s (above 900 ms counts as an
- * early detection: minus 1 s).  Dropouts are 10 ms blocks, between the first
+ * early detection: minus 1 s); "series" lists [playout time in s, latency in
+ * ms] per click (with a sidecar).  Dropouts are 10 ms blocks, between the first
  * and the last block that carries the tone (all blocks if none does;
  * "leading_silence_ms" reports the time before the first), whose tone level (Hann-windowed
  * Goertzel at the tone frequency) is more than 12 dB below the -12 dBFS that
@@ -142,15 +144,30 @@ static double pct(const double *s, size_t n, double p)
 	return s[k - 1];
 }
 
-static void print_latency(const char *name, double *v, size_t n)
+/* "name":{n, p50, p95, max} of v[0..n) (left in event order), or null. */
+static void print_latency(const char *name, const double *v, size_t n)
 {
 	if (n == 0) {
 		printf("\"%s\":null", name);
 		return;
 	}
-	qsort(v, n, sizeof(*v), cmp_double);
+	double *s = malloc(n * sizeof(*s));
+	if (!s)
+		die("out of memory");
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
 	printf("\"%s\":{\"n\":%zu,\"p50\":%.2f,\"p95\":%.2f,\"max\":%.2f}", name, n,
-	       pct(v, n, 50), pct(v, n, 95), v[n - 1]);
+	       pct(s, n, 50), pct(s, n, 95), s[n - 1]);
+	free(s);
+}
+
+/* "series":[[t_s, latency_ms], ...] per event; t_us on CLOCK_MONOTONIC. */
+static void print_series(const double *t_us, const double *lat, size_t n)
+{
+	printf("\"series\":[");
+	for (size_t i = 0; i < n; i++)
+		printf("%s[%.6f,%.2f]", i ? "," : "", t_us[i] / 1e6, lat[i]);
+	printf("]");
 }
 
 static void print_num(const char *name, int ok, double v, int last)
@@ -314,7 +331,9 @@ static int analyze_video(const char *recv, const char *times_path, long sent)
 	} else {
 		printf("\"freezes\":null,\"freeze_ms\":null,\"fps\":null,");
 	}
-	printf("\"width\":%d,\"height\":%d,\"psnr_planes\":\"yuv\"}\n", f.width, f.height);
+	printf("\"width\":%d,\"height\":%d,\"psnr_planes\":\"yuv\",", f.width, f.height);
+	print_series(first_t, lat, nfirst);
+	printf("}\n");
 
 	free(sorted_psnr);
 	free(psnr);
@@ -494,7 +513,10 @@ static int analyze_audio(const char *recv, const char *times_path, double tone_h
 	size_t cap = 64, nclick = 0;
 	size_t *onsets = malloc(cap * sizeof(size_t));
 	double *lat = malloc(cap * sizeof(double));
+	double *lat_t = malloc(cap * sizeof(double)); /* playout time of each click, us */
 	size_t nlat = 0;
+	if (!onsets || !lat || !lat_t)
+		die("out of memory");
 	if (median > 0 && n > win) {
 		double thr = 2.0 * median, thr2 = thr * thr * (double)win, acc = 0;
 		for (size_t i = 0; i < win; i++)
@@ -520,7 +542,8 @@ static int analyze_audio(const char *recv, const char *times_path, double tone_h
 				cap *= 2;
 				onsets = realloc(onsets, cap * sizeof(size_t));
 				lat = realloc(lat, cap * sizeof(double));
-				if (!onsets || !lat)
+				lat_t = realloc(lat_t, cap * sizeof(double));
+				if (!onsets || !lat || !lat_t)
 					die("out of memory");
 			}
 			onsets[nclick++] = on;
@@ -529,6 +552,7 @@ static int analyze_audio(const char *recv, const char *times_path, double tone_h
 				double ms = fmod(t, 1e6) / 1000.0;
 				if (ms > 900.0)
 					ms -= 1000.0;
+				lat_t[nlat] = t;
 				lat[nlat++] = ms;
 			}
 			/* Refractory 0.5 s; restart the window there. */
@@ -592,14 +616,17 @@ static int analyze_audio(const char *recv, const char *times_path, double tone_h
 	print_num("freq_hz", freq > 0, freq, 0);
 	printf("\"clicks\":%zu,", nclick);
 	print_latency("latency_ms", lat, nlat);
-	printf(",\"dropout_ms\":%.1f,\"leading_silence_ms\":%.1f,\"rate\":%d,\"channels\":%d}\n",
+	printf(",\"dropout_ms\":%.1f,\"leading_silence_ms\":%.1f,\"rate\":%d,\"channels\":%d,",
 	       dropout_ms, first_ok >= 0 ? (double)first_ok * 10.0 : (double)nblk * 10.0, rate,
 	       chn);
+	print_series(lat_t, lat, nlat);
+	printf("}\n");
 
 	free(bad);
 	free(wb);
 	free(onsets);
 	free(lat);
+	free(lat_t);
 	free(brms);
 	free(bs);
 	free(sc.p);

@@ -318,6 +318,106 @@ static void test_blackout_and_limits(void)
 	ns_dir_free(&dir);
 }
 
+/* Delay of one sparse packet (no queueing, no order clamp) submitted at now. */
+static uint64_t one_delay(struct ns_dir *d, uint64_t now)
+{
+	uint64_t due = 0;
+
+	ns_dir_submit(d, now, pkt, 100);
+	CHECK(ns_dir_next_due(d, &due));
+	ns_dir_pop(d, UINT64_MAX, pkt, sizeof(pkt));
+	return due - now;
+}
+
+static void test_jitter_burst(void)
+{
+	/* 10 ms fixed delay; from 2 s to 3 s after t0 +- 8 ms of jitter */
+	struct ns_params p = { .delay_ms = 10, .n_jitter_bursts = 1,
+			       .jitter_bursts = { { 2000000, 1000000, 8.0 } } };
+	uint64_t t0 = 7000000, lo = UINT64_MAX, hi = 0;
+	int outside_exact = 1, n_in = 0;
+
+	CHECK(ns_params_check(&p) == NULL);
+	CHECK_EQ(ns_dir_init(&dir, &p, 21, 0, t0), 0);
+	for (uint32_t i = 0; i < 400; i++) { /* 4 s, a packet every 10 ms */
+		uint64_t t = (uint64_t)i * 10000, delay = one_delay(&dir, t0 + t);
+
+		if (t >= 2000000 && t < 3000000) {
+			lo = delay < lo ? delay : lo;
+			hi = delay > hi ? delay : hi;
+			n_in++;
+		} else if (delay != 10000) {
+			outside_exact = 0;
+		}
+	}
+	fprintf(stderr, "  jitter burst: %d packets inside, delay %llu..%llu us\n", n_in,
+		(unsigned long long)lo, (unsigned long long)hi);
+	CHECK(outside_exact); /* no jitter before or after the window */
+	CHECK_EQ(n_in, 100);
+	CHECK(lo >= 2000 && hi <= 18000); /* 10 +- 8 ms ... */
+	CHECK(hi - lo > 12000);           /* ... and it really spreads */
+
+	/* the histogram saw all 400: min 2..10 ms, median 10 ms, max 10..18 ms */
+	CHECK_EQ(dir.delay.n, 400);
+	CHECK_EQ(dir.delay_small.n, 400); /* 100-byte packets count as audio */
+	CHECK_EQ(dir.delay.min_us, lo);
+	CHECK_EQ(dir.delay.max_us, hi);
+	CHECK(fabs(ns_hist_pct_ms(&dir.delay, 50) - 10.0) < 0.11);
+	CHECK(ns_hist_pct_ms(&dir.delay, 95) > 10.0 && ns_hist_pct_ms(&dir.delay, 95) <= 18.0);
+	CHECK(ns_hist_pct_ms(&dir.delay, 100) == (double)hi / 1000.0);
+	ns_dir_free(&dir);
+
+	/* a burst that keeps order: 1 packet/ms through +- 30 ms never reorders */
+	p.jitter_bursts[0].jitter_ms = 30;
+	CHECK_EQ(ns_dir_init(&dir, &p, 21, 0, 0), 0);
+	{
+		static uint32_t seqs[5000];
+		int n = 0, ordered = 1;
+
+		for (uint32_t i = 0; i < 4000; i++) {
+			put_seq(i);
+			ns_dir_submit(&dir, (uint64_t)i * 1000, pkt, 1000);
+			n += drain(&dir, (uint64_t)i * 1000, seqs + n, NULL, 5000 - n);
+		}
+		n += drain(&dir, UINT64_MAX, seqs + n, NULL, 5000 - n);
+		CHECK_EQ(n, 4000);
+		for (int k = 0; k < n; k++)
+			if (seqs[k] != (uint32_t)k)
+				ordered = 0;
+		CHECK(ordered);
+		CHECK_EQ(dir.delay.n, 4000);
+		CHECK_EQ(dir.delay_small.n, 0); /* 1000-byte packets are not audio */
+		CHECK(ns_hist_pct_ms(&dir.delay_small, 50) < 0);
+	}
+	ns_dir_free(&dir);
+
+	/* limits */
+	p.n_jitter_bursts = NS_MAX_JITTER_BURSTS + 1;
+	CHECK(ns_params_check(&p) != NULL);
+	p.n_jitter_bursts = 1;
+	p.jitter_bursts[0].jitter_ms = -1;
+	CHECK(ns_params_check(&p) != NULL);
+}
+
+static void test_delay_histogram(void)
+{
+	struct ns_params p = { .rate_kbps = 1000, .queue_ms = 5000 };
+
+	/* 97 B + 28 B = 1 ms each at 1000 kbit/s: a burst of 3000 packets waits
+	 * 1, 2, ... 3000 ms: 2000 ms and up (1001 of them) are beyond the bins */
+	CHECK_EQ(ns_dir_init(&dir, &p, 1, 0, 0), 0);
+	for (uint32_t i = 0; i < 3000; i++)
+		ns_dir_submit(&dir, 0, pkt, 97);
+	CHECK_EQ(dir.delay.n, 3000);
+	CHECK_EQ(dir.delay.over, 1001);
+	CHECK_EQ(dir.delay.min_us, 1000);
+	CHECK_EQ(dir.delay.max_us, 3000000);
+	CHECK(fabs(ns_hist_pct_ms(&dir.delay, 50) - 1500.0) < 0.11);
+	CHECK(fabs(ns_hist_pct_ms(&dir.delay, 0) - 1.0) < 0.11);
+	CHECK(ns_hist_pct_ms(&dir.delay, 95) == 3000.0); /* in 'over': reported as max */
+	ns_dir_free(&dir);
+}
+
 int main(void)
 {
 	RUN(test_determinism);
@@ -328,5 +428,7 @@ int main(void)
 	RUN(test_reorder);
 	RUN(test_dup);
 	RUN(test_blackout_and_limits);
+	RUN(test_jitter_burst);
+	RUN(test_delay_histogram);
 	return vc_test_summary();
 }
