@@ -45,10 +45,14 @@
 #define DL_DEF_WINDOW_MS 2000u
 #define DL_DEF_RESET_MS 2000u
 #define DL_DEF_QUANTILE 0.95
+/* A transit step must be confirmed by this many packets in a row before the
+ * reference restarts: one bogus or straggling packet moves nothing. */
+#define DL_STEP_PACKETS 3
 
 struct dl_win_entry {
 	int64_t arrival_us;
 	int64_t transit_us;
+	uint32_t rtp_ts;
 };
 
 struct vc_delay {
@@ -68,6 +72,10 @@ struct vc_delay {
 	double pct_ms;
 	uint32_t target_ms;
 	struct vc_delay_stats st;
+	/* packets in a row far from the reference and agreeing with each
+	 * other: only DL_STEP_PACKETS of them restart it */
+	uint32_t step_n;
+	int64_t step_transit_us;
 };
 
 static int64_t dl_clamp_us(uint64_t us)
@@ -105,7 +113,8 @@ static void dl_win_expire(struct vc_delay *d, int64_t now_us)
  * Entries behind it with a transit >= its own can never be the minimum
  * again.  A full ring (only a flood of ever-slower packets does that) loses
  * its oldest entry, which can only make the reference slightly later. */
-static int64_t dl_win_push(struct vc_delay *d, int64_t arrival_us, int64_t transit_us)
+static int64_t dl_win_push(struct vc_delay *d, int64_t arrival_us, int64_t transit_us,
+			   uint32_t rtp_ts)
 {
 	struct dl_win_entry *e;
 
@@ -116,6 +125,7 @@ static int64_t dl_win_push(struct vc_delay *d, int64_t arrival_us, int64_t trans
 	e = dl_win_at(d, d->win_len);
 	e->arrival_us = arrival_us;
 	e->transit_us = transit_us;
+	e->rtp_ts = rtp_ts;
 	d->win_len++;
 	return dl_win_at(d, 0)->transit_us;
 }
@@ -187,10 +197,11 @@ static void dl_restart_ref(struct vc_delay *d, uint32_t rtp_ts, int64_t arrival_
 {
 	int64_t uts;
 
+	d->step_n = 0;
 	memset(&d->unwrap, 0, sizeof(d->unwrap));
 	uts = vc_unwrap32(&d->unwrap, rtp_ts);
 	dl_win_clear(d);
-	dl_win_push(d, arrival_us, dl_transit_us(d, uts, arrival_us));
+	dl_win_push(d, arrival_us, dl_transit_us(d, uts, arrival_us), rtp_ts);
 	d->highest_uts = uts;
 	d->last_arrival_us = arrival_us;
 	d->st.last_rel_ms = 0;
@@ -227,17 +238,28 @@ void vc_delay_update(struct vc_delay *d, uint32_t rtp_ts, uint64_t arrival_in_us
 	transit = dl_transit_us(d, uts, arrival_us);
 	diff = transit - dl_win_at(d, 0)->transit_us;
 	if (diff > reset_us || diff < -reset_us) {
+		int64_t sd = transit - d->step_transit_us;
+
+		if (d->step_n && (sd > reset_us || sd < -reset_us))
+			d->step_n = 0;
+		if (d->step_n++ == 0)
+			d->step_transit_us = transit;
+		if (d->step_n < DL_STEP_PACKETS) {
+			d->st.ignored++;
+			return;
+		}
 		d->st.resets++;
 		dl_restart_ref(d, rtp_ts, arrival_us);
 		return;
 	}
+	d->step_n = 0;
 	vc_unwrap32(&d->unwrap, rtp_ts);
 	d->last_arrival_us = arrival_us;
 	if (uts < d->highest_uts)
 		d->st.reordered++;
 	else
 		d->highest_uts = uts;
-	ref = dl_win_push(d, arrival_us, transit);
+	ref = dl_win_push(d, arrival_us, transit, rtp_ts);
 	rel = transit - ref;
 	if (rel >= (int64_t)d->cfg.ceiling_ms * 1000)
 		d->st.over_ceiling++;
@@ -249,6 +271,19 @@ uint32_t vc_delay_target_ms(const struct vc_delay *d)
 {
 	assert(d);
 	return d->target_ms;
+}
+
+bool vc_delay_fastest(const struct vc_delay *d, uint32_t *rtp_ts, uint64_t *arrival_us)
+{
+	const struct dl_win_entry *e;
+
+	assert(d && rtp_ts && arrival_us);
+	if (!d->have_ref || !d->win_len)
+		return false;
+	e = &d->win[d->win_head];
+	*rtp_ts = e->rtp_ts;
+	*arrival_us = (uint64_t)e->arrival_us;
+	return true;
 }
 
 double vc_delay_percentile_ms(const struct vc_delay *d)

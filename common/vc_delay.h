@@ -24,11 +24,13 @@
  * Input it survives (hostile or broken peers, clock trouble):
  *  - 32-bit timestamp wrap and reordering: timestamps are unwrapped with
  *    vc_seq.h; an older timestamp arriving late simply has a larger delay.
- *  - a packet whose transit differs from the reference by more than
+ *  - packets whose transit differs from the reference by more than
  *    reset_ms (a timestamp jump of more than reset_ms, e.g. hours, or the
- *    arrival clock jumping back that far) resets the reference: the window
- *    and the unwrapper start again from that packet, which adds nothing to
- *    the histogram.  The histogram (what is known about the network) stays.
+ *    arrival clock jumping back that far) reset the reference once three
+ *    in a row agree with each other: the window and the unwrapper start
+ *    again from the third, which adds nothing to the histogram (nor do the
+ *    two before it: 'ignored').  One bogus or straggling packet moves
+ *    nothing.  The histogram (what is known about the network) stays.
  *  - after a pause in arrivals longer than window_ms (DTX, mute, a sender
  *    that restarts its timestamps) the next packet starts the reference
  *    again, on time by definition.
@@ -45,6 +47,7 @@
 #ifndef VC_DELAY_H
 #define VC_DELAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vc_delay;
@@ -65,6 +68,7 @@ struct vc_delay_stats {
 	uint64_t packets;      /* packets counted into the histogram */
 	uint64_t reordered;    /* timestamp older than the newest seen */
 	uint64_t resets;       /* reference restarts (timestamp or clock jump) */
+	uint64_t ignored;      /* far from the reference, not (yet) confirmed */
 	uint64_t clock_back;   /* arrival earlier than the previous arrival */
 	uint64_t over_ceiling; /* relative delay at or above the ceiling */
 	double last_rel_ms;    /* relative delay of the last packet */
@@ -83,6 +87,13 @@ void vc_delay_update(struct vc_delay *d, uint32_t rtp_ts, uint64_t arrival_us);
 /* Target playout delay above the fastest packet, in ms, within
  * [packet_ms, ceiling_ms]; packet_ms before the first packet. */
 uint32_t vc_delay_target_ms(const struct vc_delay *d);
+
+/* The reference itself: the fastest packet of the window, as its RTP
+ * timestamp and arrival time.  A jitter buffer that schedules playout from
+ * it (playout of ts = arrival + (ts - rtp_ts) / rate + target) measures
+ * delay from the same point as the target.  False before the first packet
+ * (and after a pause longer than window_ms empties the window). */
+bool vc_delay_fastest(const struct vc_delay *d, uint32_t *rtp_ts, uint64_t *arrival_us);
 
 /* The measured delay variation at the configured quantile, in ms, not
  * clamped to the floor (0 before the first packet; at most the ceiling). */
