@@ -49,6 +49,12 @@ struct vc_aec {
 	int64_t anchor_us;
 	int64_t resync_samples;
 	int64_t bulk_us;
+	/* the microphone's own timeline: blocks are contiguous samples, so
+	 * their times follow the sample count unless the stamps jump */
+	bool near_anchored;
+	int64_t near_next_us;  /* expected capture time of the next block */
+	int64_t near_frac;     /* sub-microsecond remainder, in 1/rate us */
+	_Atomic uint64_t near_resyncs;
 	int16_t *far_blk;   /* frame_samples: the far block for this mic block */
 	int16_t *out_blk;   /* frame_samples: canceller output */
 
@@ -142,6 +148,7 @@ int vc_aec_new(struct vc_aec **out, const struct vc_aec_cfg *cfg)
 	atomic_init(&a->far_dropped, 0);
 	atomic_init(&a->far_gaps, 0);
 	atomic_init(&a->far_resyncs, 0);
+	atomic_init(&a->near_resyncs, 0);
 	a->resync_samples = (int64_t)ms_to_samples(cfg->sample_rate, cfg->resync_ms);
 	a->bulk_us = (int64_t)cfg->bulk_delay_ms * 1000;
 
@@ -322,6 +329,33 @@ static bool far_fetch(struct vc_aec *a, int64_t t_us)
 	return true;
 }
 
+/* A stream's capture stamps may slew against its sample count (vc_pa
+ * disciplines them towards the ADC time by up to 100 ppm): one sample every
+ * 0.2 s the canceller would have to re-learn.  Consecutive blocks are
+ * contiguous samples, so the block time follows the count; only a stamp
+ * more than NEAR_RESYNC_US off (lost samples, a restarted device)
+ * re-anchors it. */
+#define NEAR_RESYNC_US 30000
+
+static int64_t near_time(struct vc_aec *a, int64_t capture_us, size_t n)
+{
+	int64_t t = a->near_next_us;
+	uint64_t rate = a->cfg.sample_rate;
+
+	if (!a->near_anchored || capture_us - t > NEAR_RESYNC_US || t - capture_us > NEAR_RESYNC_US) {
+		if (a->near_anchored)
+			atomic_fetch_add_explicit(&a->near_resyncs, 1, memory_order_relaxed);
+		a->near_anchored = true;
+		a->near_frac = 0;
+		t = capture_us;
+	}
+	/* next = t + n / rate seconds, the remainder carried exactly */
+	a->near_frac += (int64_t)(n * 1000000u);
+	a->near_next_us = t + a->near_frac / (int64_t)rate;
+	a->near_frac %= (int64_t)rate;
+	return t;
+}
+
 int vc_aec_near(struct vc_aec *aec, int16_t *pcm_in_out, size_t n, int64_t capture_us)
 {
 	struct far_mark m;
@@ -336,6 +370,7 @@ int vc_aec_near(struct vc_aec *aec, int16_t *pcm_in_out, size_t n, int64_t captu
 		atomic_fetch_add_explicit(&aec->frames_bypassed, 1, memory_order_relaxed);
 		return 0;
 	}
+	capture_us = near_time(aec, capture_us, n);
 	if (!far_fetch(aec, capture_us - aec->bulk_us)) {
 		atomic_fetch_add_explicit(&aec->far_underruns, 1, memory_order_relaxed);
 		return 0;
@@ -366,6 +401,7 @@ void vc_aec_stats(const struct vc_aec *aec, struct vc_aec_stats *st)
 	st->far_dropped = atomic_load_explicit(&aec->far_dropped, memory_order_relaxed);
 	st->far_gaps = atomic_load_explicit(&aec->far_gaps, memory_order_relaxed);
 	st->far_resyncs = atomic_load_explicit(&aec->far_resyncs, memory_order_relaxed);
+	st->near_resyncs = atomic_load_explicit(&aec->near_resyncs, memory_order_relaxed);
 }
 
 size_t vc_aec_latency_samples(const struct vc_aec *aec)

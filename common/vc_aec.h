@@ -40,6 +40,9 @@
  * models echo delays in [bulk_delay_ms, bulk_delay_ms + filter_ms).  With
  * honest timestamps bulk_delay_ms = 0 is right; raise it only if the
  * reported latencies are known to under-state the delay by a fixed amount.
+ * Microphone blocks are placed the same way: consecutive blocks are taken as
+ * contiguous samples (their stamps may slew against the sample count) and
+ * only a stamp more than 30 ms off re-anchors the microphone's timeline.
  * Far-end samples are placed on a sample-accurate timeline: consecutive
  * pushes are treated as contiguous while their timestamps stay within
  * resync_ms of that timeline (callback jitter is ignored); a later timestamp
@@ -83,6 +86,7 @@ struct vc_aec_stats {
 	uint64_t far_dropped;      /* far pushes dropped: ring full */
 	uint64_t far_gaps;         /* far timeline gaps filled with silence */
 	uint64_t far_resyncs;      /* far timeline restarted (time went back) */
+	uint64_t near_resyncs;     /* mic timeline re-anchored (stamp > 30 ms off) */
 };
 
 /* The defaults above. */

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "../support/vc_xorshift.h"
 
 #define RATE 48000
 #define BLOCK 960
@@ -35,17 +36,6 @@ static int16_t sig_clicks[NSAMP];
 static int16_t sig_zero[NSAMP];
 static int16_t outbuf[OUT_CAP];
 
-/* xorshift32: deterministic across platforms */
-static uint32_t rng_next(uint32_t *s)
-{
-	uint32_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
-}
 
 /* uniform in [-1, 1) */
 static double rng_unit(uint32_t *s)
