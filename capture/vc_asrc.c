@@ -57,6 +57,22 @@ void vc_tone_init(struct vc_tone *t, double hz, uint64_t t0_us)
 	t->t0_us = t0_us;
 	t->n = 0;
 	t->phase = 0.0;
+	t->scale = 1.0;
+}
+
+void vc_tone_set_skew(struct vc_tone *t, double skew_ppm)
+{
+	t->scale = 1.0 / (1.0 + skew_ppm * 1e-6);
+}
+
+/* Samples since the last whole second of capture time for sample n, on a
+ * skewed sample clock (double: ticks of 1/48 us stay exact to ~1e-3). */
+static uint64_t since_second_skewed(const struct vc_tone *t, uint64_t n)
+{
+	double tick = 1000.0 * t->scale; /* 1/48 us per sample */
+	double a = 48.0 * (double)t->t0_us + tick * (double)n;
+
+	return (uint64_t)(fmod(a, (double)TICKS_PER_S) / tick);
 }
 
 void vc_tone_generate(struct vc_tone *t, int16_t *pcm, int frames)
@@ -68,7 +84,8 @@ void vc_tone_generate(struct vc_tone *t, int16_t *pcm, int frames)
 
 	for (int i = 0; i < frames; i++) {
 		/* Samples since the last whole-second crossing. */
-		uint64_t since = (a % TICKS_PER_S) / 1000u;
+		uint64_t since = t->scale == 1.0 ? (a % TICKS_PER_S) / 1000u
+						 : since_second_skewed(t, t->n + (uint64_t)i);
 		double v;
 		if (since < CLICK_SAMPLES)
 			v = CLICK_PEAK * cos(2.0 * M_PI * cinc * (double)since);
@@ -107,6 +124,7 @@ struct vc_asrc {
 	int started;
 	uint64_t t0;
 	uint64_t n; /* next sample's number on the timeline */
+	double skew_ppm;
 };
 
 int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cfg *cfg,
@@ -127,6 +145,7 @@ int vc_asrc_open(struct vc_asrc **out, const char *spec, const struct vc_asrc_cf
 	}
 	s->clock = cfg->clock ? cfg->clock : vc_clock_monotonic();
 	s->paced = cfg->paced;
+	s->skew_ppm = cfg->skew_ppm;
 	if (strcmp(spec, "tone") == 0) {
 		s->hz = 440.0;
 	} else if (strncmp(spec, "tone:", 5) == 0) {
@@ -186,6 +205,11 @@ void vc_asrc_close(struct vc_asrc *s)
 		vc_wav_close(&s->wav);
 	vc_pa_in_close(s->pa);
 	free(s);
+}
+
+int vc_asrc_is_mic(const struct vc_asrc *s)
+{
+	return s->is_pa;
 }
 
 unsigned vc_asrc_outages(const struct vc_asrc *s)
@@ -254,6 +278,8 @@ static int read_file(struct vc_asrc *s, int16_t *pcm, int frames)
 
 static uint64_t sample_time(const struct vc_asrc *s, uint64_t n)
 {
+	if (s->skew_ppm != 0.0 && !s->is_pa)
+		return s->t0 + (uint64_t)llround((double)n * 1e6 / (VC_AUDIO_RATE * (1.0 + s->skew_ppm * 1e-6)));
 	return s->t0 + (n / VC_AUDIO_RATE) * 1000000u + ((n % VC_AUDIO_RATE) * 1000000u) / VC_AUDIO_RATE;
 }
 
@@ -277,6 +303,7 @@ int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_
 		s->t0 = now;
 		s->n = 0;
 		vc_tone_init(&s->tone, s->hz, now);
+		vc_tone_set_skew(&s->tone, s->skew_ppm);
 	}
 	uint64_t due = sample_time(s, s->n);
 	if (s->paced) {
@@ -286,6 +313,8 @@ int vc_asrc_read(struct vc_asrc *s, int16_t *pcm, int frames, uint64_t *capture_
 			uint64_t el = now - s->t0;
 			s->n = (el / 1000000u) * VC_AUDIO_RATE +
 			       ((el % 1000000u) * VC_AUDIO_RATE) / 1000000u;
+			if (s->skew_ppm != 0.0)
+				s->n = (uint64_t)((double)el * VC_AUDIO_RATE * (1.0 + s->skew_ppm * 1e-6) / 1e6);
 			due = sample_time(s, s->n);
 		} else if (now < due) {
 			vc_pace_wait(s->clock, due);

@@ -68,7 +68,8 @@ int vc_opus_enc_new(struct vc_opus_enc **out, const struct vc_opus_enc_cfg *cfg)
 	/* Constrained VBR: voice gets VBR's efficiency without bursts that
 	 * would upset the pacing of a CBR-ish link. FEC needs a loss estimate
 	 * to spend bits on LBRR; the signal hint keeps SILK (which carries
-	 * the FEC) in play. */
+	 * the FEC) in play.  DTX starts off: SILK's voice detector takes a
+	 * steady tone or music for silence (see vc_opus_enc_set_dtx). */
 	if (opus_encoder_ctl(e->enc, OPUS_SET_BITRATE((opus_int32)e->applied_kbps * 1000)) != OPUS_OK ||
 	    opus_encoder_ctl(e->enc, OPUS_SET_VBR(1)) != OPUS_OK ||
 	    opus_encoder_ctl(e->enc, OPUS_SET_VBR_CONSTRAINT(1)) != OPUS_OK ||
@@ -105,6 +106,11 @@ void vc_opus_enc_set_bitrate(struct vc_opus_enc *e, uint32_t kbps)
 	/* Applied by the encode thread before the next frame, like VP8, so the
 	 * congestion controller may call this from its own thread. */
 	atomic_store_explicit(&e->target_kbps, clamp_kbps(kbps), memory_order_relaxed);
+}
+
+int vc_opus_enc_set_dtx(struct vc_opus_enc *e, bool on)
+{
+	return opus_encoder_ctl(e->enc, OPUS_SET_DTX(on ? 1 : 0)) == OPUS_OK ? 0 : -EINVAL;
 }
 
 int vc_opus_enc_lookahead(struct vc_opus_enc *e)

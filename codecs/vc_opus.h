@@ -2,7 +2,8 @@
  *
  * RFC 7587: the RTP payload is exactly one Opus packet; timestamps count
  * 48 kHz samples whatever the internal rate.  vcalld sends mono 20 ms
- * frames (960 samples) with in-band FEC on and the VoIP application.
+ * frames (960 samples) with in-band FEC on and the VoIP application;
+ * DTX is switched on while the microphone is muted.
  * Decoder: PLC when data is NULL, FEC recovery from the next packet,
  * garbage payloads give an error return (the caller conceals instead).
  * Threading: each object belongs to one thread.
@@ -23,6 +24,9 @@
  * packet's timestamp says.  A receiver counts it in mouth-to-ear latency;
  * unit.test_opus checks it against libopus (OPUS_GET_LOOKAHEAD). */
 #define VC_OPUS_LOOKAHEAD 312
+/* With DTX on, an encoded frame this small (TOC byte only, or TOC and a
+ * count) is silence the sender need not transmit. */
+#define VC_OPUS_DTX_BYTES 2
 
 struct vc_opus_enc;
 struct vc_opus_dec;
@@ -38,6 +42,12 @@ void vc_opus_enc_free(struct vc_opus_enc *e);
 /* Encode exactly VC_OPUS_FRAME samples per channel.  Returns bytes or -errno. */
 int vc_opus_enc_encode(struct vc_opus_enc *e, const int16_t *pcm, uint8_t *out, size_t cap);
 void vc_opus_enc_set_bitrate(struct vc_opus_enc *e, uint32_t kbps);
+/* Discontinuous transmission: in what the encoder's voice detector takes
+ * for silence, frames shrink to at most VC_OPUS_DTX_BYTES (not worth
+ * sending) with a comfort-noise update every 400 ms.  Off by default: the
+ * detector also takes a steady tone or music for silence.  Encode thread
+ * only.  Returns 0 or -EINVAL. */
+int vc_opus_enc_set_dtx(struct vc_opus_enc *e, bool on);
 /* The encoder's look-ahead in samples at 48 kHz, as libopus reports it. */
 int vc_opus_enc_lookahead(struct vc_opus_enc *e);
 

@@ -21,7 +21,11 @@
 #include "vc_asrc.h"
 #include "vc_clock.h"
 #include "vc_framebuf.h"
+#include "vc_aec.h"
+#include "vc_drift.h"
 #include "vc_jb.h"
+#include "vc_stretch.h"
+#include "vc_vjitter.h"
 #include "vc_nack.h"
 #include "vc_net.h"
 #include "vc_opus.h"
@@ -114,6 +118,10 @@ struct rx_stream {
 	uint32_t ssrc;
 	uint64_t last_us;
 	struct vc_source src;
+	/* the sender's last SR: its clock (us) at RTP time sr_rtp */
+	bool have_sr;
+	uint64_t sr_us;
+	uint32_t sr_rtp;
 };
 
 struct vc_call {
@@ -133,6 +141,7 @@ struct vc_call {
 	struct vc_asink *asink;
 	struct vc_vp8_enc *venc;
 	struct vc_opus_enc *aenc;
+	struct vc_aec *aec;        /* microphone only; NULL with --no-aec */
 	int width, height, fps;
 
 	/* window (main thread), fed through the boxes */
@@ -181,6 +190,15 @@ struct vc_call {
 	_Atomic bool have_offset;
 	_Atomic int64_t rtt_us;
 	_Atomic uint64_t last_pli_us;
+	_Atomic int64_t drift_ppb;             /* audio sender vs us; INT64_MIN unknown */
+	struct vc_drift drift;                 /* receive thread */
+	uint64_t next_sync_us;                 /* receive thread: lip sync and drift, 1 Hz */
+	struct sync_acc {                      /* rx_lock: lateness of what was played */
+		double sum_ms;
+		uint64_t n;
+	} sync[N_STREAMS];
+	uint32_t sync_extra_ms[N_STREAMS];     /* receive thread: delay added for lip sync */
+	_Atomic uint32_t video_jitter_ms;      /* video playout: jitter + decode estimate */
 
 	pthread_t threads[8];      /* network and playout threads */
 	int n_threads;
@@ -203,6 +221,12 @@ static uint32_t random_u32(void)
 static uint64_t now_us(const struct vc_call *c)
 {
 	return vc_clock_now(c->clock);
+}
+
+/* Duration of n samples of 48 kHz audio in microseconds. */
+static uint64_t samples_us(int n)
+{
+	return (uint64_t)n * 1000000u / VC_OPUS_RATE;
 }
 
 static bool media_flowing(const struct vc_call *c)
@@ -379,33 +403,40 @@ static void *audio_capture_thread(void *arg)
 	return NULL;
 }
 
+/* RTP time counts samples as the sample clock makes them, so a receiver
+ * sees the capture device's drift and can compensate it.  Capture time
+ * re-anchors it only when the two part by more than this: a device stall
+ * (skip ahead: a gap the receiver conceals) or a burst of backlog (blocks
+ * whose time has already been sent are dropped). */
+#define AUDIO_ANCHOR_US 120000
+#define AEC_BLOCK (VC_OPUS_FRAME / 2) /* vc_aec's default 10 ms block */
+
 static void *audio_encode_thread(void *arg)
 {
 	struct vc_call *c = arg;
 	struct audio_block blk;
-	uint64_t base_us = 0;
-	int64_t last_slot = -1;
+	uint64_t base_us = 0, sent = 0; /* samples counted since base_us */
+	bool have_base = false, silent = false, dtx = false;
 
 	for (;;) {
 		sem_wait(&c->aring_sem);
 		if (atomic_load(&c->stop_media))
 			break;
 		while (vc_ring_read(c->aring, &blk, 1) == 1) {
-			/* RTP time follows capture time on the 20 ms grid, so a
-			 * device's stall is a gap the receiver conceals and its
-			 * burst (a backlog, or a slot captured twice) is dropped
-			 * here instead of pushing timestamps ahead of real time. */
-			if (last_slot < 0)
+			if (!have_base) {
 				base_us = blk.capture_us;
-			if (blk.capture_us < base_us)
-				continue;
-			int64_t slot = (int64_t)((blk.capture_us - base_us + AUDIO_BLOCK_US / 2) / AUDIO_BLOCK_US);
-			if (slot <= last_slot) {
+				have_base = true;
+			}
+			int64_t diff = (int64_t)(blk.capture_us - base_us) -
+				       (int64_t)(sent * 1000000u / VC_OPUS_RATE);
+			if (diff < -AUDIO_ANCHOR_US) {
 				atomic_fetch_add(&c->stats.audio_stale, 1);
 				continue;
 			}
-			last_slot = slot;
-			uint32_t ts = c->audio_ts_offset + (uint32_t)slot * VC_OPUS_FRAME;
+			if (diff > AUDIO_ANCHOR_US)
+				sent += (uint64_t)(diff / (int64_t)AUDIO_BLOCK_US) * VC_OPUS_FRAME;
+			uint32_t ts = c->audio_ts_offset + (uint32_t)sent;
+			sent += VC_OPUS_FRAME;
 			if (!media_flowing(c))
 				continue;
 			struct pkt *p = pkt_get(c);
@@ -413,18 +444,38 @@ static void *audio_encode_thread(void *arg)
 				atomic_fetch_add(&c->stats.send_dropped, 1);
 				continue;
 			}
-			if (atomic_load(&c->mic_muted))
+			/* Muted: silence, and DTX so that almost nothing is sent. */
+			bool muted = atomic_load(&c->mic_muted);
+			if (muted != dtx && vc_opus_enc_set_dtx(c->aenc, muted) == 0)
+				dtx = muted;
+			if (muted)
 				memset(blk.pcm, 0, sizeof(blk.pcm));
+			uint64_t capture_us = blk.capture_us;
+			if (c->aec) {
+				/* The canceller works in 10 ms blocks and hands back
+				 * its input a block late (speex's preprocessor). */
+				for (int h = 0; h < VC_OPUS_FRAME; h += AEC_BLOCK)
+					vc_aec_near(c->aec, blk.pcm + h, AEC_BLOCK,
+						    (int64_t)(blk.capture_us + samples_us(h)));
+				capture_us -= samples_us((int)vc_aec_latency_samples(c->aec));
+			}
 			int n = vc_opus_enc_encode(c->aenc, blk.pcm, p->data, sizeof(p->data));
-			if (n <= 0) {
+			if (n <= VC_OPUS_DTX_BYTES) {
+				/* Silence under DTX (or an encoder error): nothing
+				 * is sent; the receiver tells the gap from loss by
+				 * the unbroken sequence numbers. */
+				if (n > 0)
+					atomic_fetch_add(&c->stats.audio_dtx_frames, 1);
+				silent = n > 0;
 				pkt_put(c, p);
 				continue;
 			}
 			p->stream = STREAM_AUDIO;
 			p->len = (size_t)n;
 			p->ts = ts;
-			p->marker = false;
-			p->capture_us = blk.capture_us;
+			p->marker = silent; /* RFC 3551: first packet of a talkspurt */
+			silent = false;
+			p->capture_us = capture_us;
 			enqueue(c, p);
 		}
 	}
@@ -681,8 +732,12 @@ static void handle_rtcp(struct vc_call *c, const uint8_t *buf, size_t len, uint6
 			}
 			pthread_mutex_lock(&c->rx_lock);
 			for (int s = 0; s < N_STREAMS; s++)
-				if (c->rx[s].active && c->rx[s].ssrc == m.ssrc)
+				if (c->rx[s].active && c->rx[s].ssrc == m.ssrc) {
 					vc_source_sr_received(&c->rx[s].src, m.u.sr.ntp, now);
+					c->rx[s].have_sr = true;
+					c->rx[s].sr_us = remote_us;
+					c->rx[s].sr_rtp = m.u.sr.rtp_ts;
+				}
 			pthread_mutex_unlock(&c->rx_lock);
 			report_blocks_received(c, &m, now); /* an SR carries them too */
 			break;
@@ -748,13 +803,16 @@ static bool rx_accept_ssrc(struct vc_call *c, enum stream s, uint32_t ssrc, uint
 		return false;
 	r->active = true;
 	r->ssrc = ssrc;
+	r->have_sr = false;
 	vc_source_init(&r->src, ssrc, rate, seq);
 	if (s == STREAM_VIDEO) {
 		vc_framebuf_reset(c->fb);
 		vc_nack_reset(&c->vnack);
 	}
-	else
+	else {
 		vc_jb_reset(c->jb);
+		vc_drift_reset(&c->drift);
+	}
 	return true;
 }
 
@@ -827,18 +885,99 @@ static void handle_rtp(struct vc_call *c, const uint8_t *buf, size_t len, uint64
 		request_keyframe(c);
 }
 
+/* ---- lip sync and drift ---------------------------------------------- */
+
+/* Lip sync: each stream's RTP timestamps map to the sender's clock through
+ * its last SR (NTP <-> RTP); for what is played or shown we add up how
+ * late that is, local time minus sender time.  The clock offset between
+ * the hosts is the same for both streams, so the difference of the means
+ * is the A/V offset.  Once a second the earlier stream is given more delay
+ * (or the later one's added delay is taken back) in steps of at most
+ * SYNC_STEP_MS; the audio buffer reaches its new target by stretching. */
+#define SYNC_STEP_MS 10.0
+#define DRIFT_MIN_SPAN_S 20.0 /* of fastest-packet samples before drift_ppm is given */
+#define DRIFT_STEP_MS 50.0    /* a jump this large (a route change) starts the fit again */
+#define SYNC_DEADBAND_MS 5.0
+#define SYNC_MAX_EXTRA_MS 400u
+
+/* rx_lock held.  shown_us: when the first sample is heard / the frame shown. */
+static void sync_note(struct vc_call *c, enum stream s, uint32_t ts, uint64_t shown_us)
+{
+	struct rx_stream *r = &c->rx[s];
+	int64_t rate = s == STREAM_VIDEO ? 90000 : VC_OPUS_RATE;
+
+	if (!r->active || !r->have_sr)
+		return;
+	int64_t rtp_us = (int64_t)vc_ts_diff(ts, r->sr_rtp) * 1000000 / rate;
+	int64_t late = (int64_t)shown_us - (int64_t)r->sr_us - rtp_us;
+	if (s == STREAM_AUDIO)
+		late += (int64_t)samples_us(VC_OPUS_LOOKAHEAD); /* decoder output lags the timestamp */
+	c->sync[s].sum_ms += (double)late / 1000.0;
+	c->sync[s].n++;
+}
+
+static uint32_t sync_move(uint32_t extra, double by_ms)
+{
+	double v = (double)extra + by_ms;
+
+	return v <= 0 ? 0 : v >= SYNC_MAX_EXTRA_MS ? SYNC_MAX_EXTRA_MS : (uint32_t)lrint(v);
+}
+
+/* Receive thread, about once a second. */
+static void sync_and_drift(struct vc_call *c, uint64_t now)
+{
+	struct sync_acc a, v;
+	int64_t transit;
+	bool have_transit;
+
+	pthread_mutex_lock(&c->rx_lock);
+	a = c->sync[STREAM_AUDIO];
+	v = c->sync[STREAM_VIDEO];
+	memset(c->sync, 0, sizeof(c->sync));
+	have_transit = vc_jb_ref_transit_us(c->jb, &transit);
+	pthread_mutex_unlock(&c->rx_lock);
+
+	if (have_transit) {
+		double ppm;
+		vc_drift_sample(&c->drift, now, transit);
+		atomic_store(&c->drift_ppb, vc_drift_ppm(&c->drift, &ppm) ? (int64_t)llround(ppm * 1000.0)
+									  : INT64_MIN);
+	}
+	if (!a.n || !v.n)
+		return;
+	/* > 0: video is shown later than the audio captured with it is heard */
+	double diff = v.sum_ms / (double)v.n - a.sum_ms / (double)a.n;
+	if (fabs(diff) < SYNC_DEADBAND_MS)
+		return;
+	double step = fmin(fabs(diff), SYNC_STEP_MS);
+	enum stream late = diff > 0 ? STREAM_VIDEO : STREAM_AUDIO;
+	enum stream early = diff > 0 ? STREAM_AUDIO : STREAM_VIDEO;
+	if (c->sync_extra_ms[late] > 0)
+		c->sync_extra_ms[late] = sync_move(c->sync_extra_ms[late], -step);
+	else
+		c->sync_extra_ms[early] = sync_move(c->sync_extra_ms[early], step);
+	pthread_mutex_lock(&c->rx_lock);
+	vc_jb_set_extra_ms(c->jb, c->sync_extra_ms[STREAM_AUDIO]);
+	pthread_mutex_unlock(&c->rx_lock);
+	atomic_store(&c->stats.sync_audio_extra_ms, c->sync_extra_ms[STREAM_AUDIO]);
+	atomic_store(&c->stats.sync_video_extra_ms, c->sync_extra_ms[STREAM_VIDEO]);
+}
+
 /* While packets are being NACKed, a retransmission must be able to arrive
  * before its frame is given up: hold video for a round trip plus the time
  * to notice the hole.  Without loss the configured delay stands (the
  * adaptive jitter estimate of the media-timing work replaces this). */
 #define NACK_DELAY_HOLD_US 10000000u
+#define VIDEO_INITIAL_TARGET_MS 30u
+#define VIDEO_RENDER_MARGIN_MS 3.0 /* scheduling slack on top of jitter and decode time */ /* until the jitter and decode estimates have data */
 #define NACK_EXTRA_MS 60u /* notice a lost last packet (one frame interval), reorder wait, jitter */
 #define NACK_MAX_TARGET_MS 400u
 #define NACK_DEFAULT_RTT_US 100000u
 
 static void adapt_video_target(struct vc_call *c, uint64_t now, uint64_t rtt_us)
 {
-	uint32_t want = c->o->video_jb_ms;
+	uint32_t want = (c->o->video_jb_ms ? c->o->video_jb_ms : atomic_load(&c->video_jitter_ms)) +
+			c->sync_extra_ms[STREAM_VIDEO];
 
 	if (c->last_nack_us && now - c->last_nack_us < NACK_DELAY_HOLD_US) {
 		/* No RTT yet (it needs an SR/RR exchange): assume a typical one
@@ -923,6 +1062,10 @@ static void *recv_thread(void *arg)
 			}
 		}
 		timeout_ms = send_nacks(c, now_us(c));
+		if (now >= c->next_sync_us) {
+			sync_and_drift(c, now);
+			c->next_sync_us = now + 1000000u;
+		}
 		int st = atomic_load(&c->state);
 		uint64_t last = atomic_load(&c->last_rx_us);
 		if (st == ST_CONNECTED && now - last > PEER_LOST_US) {
@@ -958,9 +1101,12 @@ static void *video_playout_thread(void *arg)
 	uint64_t last_render = 0;
 	double avg_interval = 0;
 	bool waiting_keyframe = true;
+	struct vc_vjitter *vj = NULL;
+	uint64_t decode_us = 0; /* the decode-time estimate: frames leave the buffer this early */
 
-	if (!data || vc_vp8_dec_new(&dec)) {
+	if (!data || vc_vp8_dec_new(&dec) || vc_vjitter_new(&vj, NULL)) {
 		vc_err(c->log, "video decoder: cannot start");
+		vc_vp8_dec_free(dec);
 		free(data);
 		return NULL;
 	}
@@ -969,10 +1115,14 @@ static void *video_playout_thread(void *arg)
 		uint64_t now = now_us(c);
 		int got;
 
+		/* Render time = RTP time on our clock + jitter estimate +
+		 * decode time + margin (the buffer's target); a frame is taken
+		 * out one decode time early so that it is shown on time. */
 		pthread_mutex_lock(&c->rx_lock);
-		got = vc_framebuf_get(c->fb, now, &f);
+		got = vc_framebuf_get(c->fb, now + decode_us, &f);
 		if (!got) {
 			uint64_t due = vc_framebuf_next_due(c->fb);
+			due = due > decode_us ? due - decode_us : 0;
 			uint64_t until = now + 20000u;
 			if (due < until)
 				until = due;
@@ -985,6 +1135,7 @@ static void *video_playout_thread(void *arg)
 		atomic_store(&c->stats.frames_given_up, dropped);
 		if (!got)
 			continue;
+		vc_vjitter_frame(vj, f.ts, f.last_arrival_us, (uint32_t)(f.len > UINT32_MAX ? UINT32_MAX : f.len));
 
 		/* A broken reference chain is never decoded: the picture holds
 		 * (a freeze, counted as such) until a keyframe repairs it.
@@ -1010,6 +1161,10 @@ static void *video_playout_thread(void *arg)
 		}
 		uint64_t render = now_us(c);
 		atomic_store(&c->stats.decode_us, render - t0);
+		vc_vjitter_decode_time(vj, render - t0);
+		decode_us = (uint64_t)(vc_vjitter_decode_ms(vj) * 1000.0);
+		double want = vc_vjitter_ms(vj) + vc_vjitter_decode_ms(vj) + VIDEO_RENDER_MARGIN_MS;
+		atomic_store(&c->video_jitter_ms, (uint32_t)ceil(want));
 		if (vc_vsink_render(c->vsink, &pic, render) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "video sink: write failed");
 		if (c->win)
@@ -1017,6 +1172,9 @@ static void *video_playout_thread(void *arg)
 		atomic_fetch_add(&c->stats.frames_decoded, 1);
 		atomic_store(&c->stats.width, (uint32_t)pic.width);
 		atomic_store(&c->stats.height, (uint32_t)pic.height);
+		pthread_mutex_lock(&c->rx_lock);
+		sync_note(c, STREAM_VIDEO, f.ts, render);
+		pthread_mutex_unlock(&c->rx_lock);
 		if (f.capture_us && render > f.capture_us) {
 			atomic_fetch_add(&c->stats.video_e2e_sum_us, render - f.capture_us);
 			atomic_fetch_add(&c->stats.video_e2e_n, 1);
@@ -1025,95 +1183,256 @@ static void *video_playout_thread(void *arg)
 			atomic_store(&c->stats.video_jb_us, render - f.last_arrival_us);
 		video_rendered(c, render, &last_render, &avg_interval);
 	}
+	vc_vjitter_free(vj);
 	vc_vp8_dec_free(dec);
 	free(data);
 	return NULL;
 }
 
+/* Audio playout: the jitter buffer says what comes next, Opus decodes or
+ * conceals it, the time-stretcher steers the playout delay to the buffer's
+ * target, and a FIFO hands the sink exactly one 20 ms block per tick. */
+#define APLAY_FIFO (2 * VC_OPUS_FRAME + 4 * VC_OPUS_FRAME)
+#define APLAY_DEADBAND_MS 4.0    /* no stretching this close to the target */
+#define APLAY_TIME_CONST_MS 400.0 /* proportional steering: error / this = speed change */
+#define APLAY_MAX_ACCEL 0.25
+#define APLAY_MAX_EXPAND 0.20
+#define APLAY_MARGIN_MS 5        /* a packet decoded this long after it is due to arrive */
+#define APLAY_TICK_MS 20.0       /* one block to the sink */
+
+struct aplay {
+	struct vc_opus_dec *dec;
+	struct vc_stretch *st;
+	int16_t fifo[APLAY_FIFO];
+	int fifo_len;
+	bool started;
+	bool last_quiet;    /* the last packet decoded to (near) silence */
+	uint64_t stretched_in, stretched_out; /* samples, for the stats */
+};
+
+/* Below about -60 dBFS RMS: what a muted or DTX-ing sender sounds like. */
+static bool pcm_quiet(const int16_t *pcm, int n)
+{
+	int64_t e = 0;
+
+	for (int i = 0; i < n; i++)
+		e += (int64_t)pcm[i] * pcm[i];
+	return e < (int64_t)n * 33 * 33;
+}
+
+/* Playout speed for a chunk: drift feed-forward plus proportional steering
+ * of the delay towards the target outside a small dead band. */
+static double aplay_speed(double delay_ms, double target_ms, double drift_ppm)
+{
+	double err = delay_ms - target_ms, adj = 0;
+
+	if (err > APLAY_DEADBAND_MS)
+		adj = fmin((err - APLAY_DEADBAND_MS) / APLAY_TIME_CONST_MS, APLAY_MAX_ACCEL);
+	else if (err < -APLAY_DEADBAND_MS)
+		adj = fmax((err + APLAY_DEADBAND_MS) / APLAY_TIME_CONST_MS, -APLAY_MAX_EXPAND);
+	return (1.0 + adj) * (1.0 + drift_ppm * 1e-6);
+}
+
+/* Decode (or conceal) one 20 ms step into pcm; returns what the jitter
+ * buffer said.  *delay_ms / *target_ms are the playout delay and target
+ * for audio heard at play_us. */
+static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, uint64_t play_us,
+					  int16_t *pcm, double *delay_ms, double *target_ms,
+					  uint64_t *arrival_us)
+{
+	uint8_t data[VC_RTP_MAX_PACKET];
+	struct vc_jb_pkt p;
+	size_t len = 0;
+	uint64_t capture = 0;
+	int n = 0;
+
+	pthread_mutex_lock(&c->rx_lock);
+	*delay_ms = vc_jb_delay_ms(c->jb, play_us);
+	enum vc_jb_get_result r = vc_jb_get(c->jb, play_us, VC_OPUS_FRAME, &p);
+	*target_ms = vc_jb_target_ms(c->jb);
+	if ((r == VC_JB_PACKET || r == VC_JB_MISSING) && p.data && p.len <= sizeof(data)) {
+		len = p.len;
+		memcpy(data, p.data, len);
+	}
+	*arrival_us = r == VC_JB_PACKET ? p.arrival_us : 0;
+	if (r == VC_JB_PACKET) {
+		if (c->audio_capture_seq[p.seq % CAPTURE_SLOTS] == p.seq)
+			capture = c->audio_capture[p.seq % CAPTURE_SLOTS];
+		sync_note(c, STREAM_AUDIO, p.ts, play_us);
+	}
+	atomic_store(&c->stats.audio_jb_skipped, vc_jb_skipped(c->jb));
+	pthread_mutex_unlock(&c->rx_lock);
+
+	switch (r) {
+	case VC_JB_NOT_YET:
+		memset(pcm, 0, VC_OPUS_FRAME * sizeof(pcm[0]));
+		return r;
+	case VC_JB_PACKET:
+		n = vc_opus_dec_decode(ap->dec, data, len, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
+		if (n < 0)
+			atomic_fetch_add(&c->stats.concealed_ms, 20);
+		break;
+	case VC_JB_MISSING:
+		if (p.fec_candidate && len && vc_opus_has_fec(data, len)) {
+			n = vc_opus_dec_decode(ap->dec, data, len, true, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
+			if (n > 0) {
+				atomic_fetch_add(&c->stats.fec_recovered, 1);
+				break;
+			}
+		}
+		atomic_fetch_add(&c->stats.concealed_ms, 20);
+		break;
+	case VC_JB_DTX:
+		/* The sender chose silence: the decoder's comfort noise, not
+		 * concealment of something lost. */
+		atomic_fetch_add(&c->stats.dtx_ms, 20);
+		break;
+	case VC_JB_UNDERRUN:
+		/* Nothing to play yet: PLC stretches what was last heard, and
+		 * the delay grows by it (the late packet still plays).  After
+		 * silence it is most likely DTX that has begun: the next packet
+		 * (consecutive sequence number) will say, and the timeline then
+		 * jumps to it. */
+		if (ap->last_quiet)
+			atomic_fetch_add(&c->stats.dtx_ms, 20);
+		else if (!atomic_load(&c->peer_bye))
+			atomic_fetch_add(&c->stats.concealed_ms, 20);
+		break;
+	}
+	if (n <= 0)
+		n = vc_opus_dec_decode(ap->dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
+	if (n != VC_OPUS_FRAME)
+		memset(pcm, 0, VC_OPUS_FRAME * sizeof(pcm[0]));
+	if (r == VC_JB_PACKET || r == VC_JB_DTX)
+		ap->last_quiet = pcm_quiet(pcm, VC_OPUS_FRAME);
+	if (capture && play_us > capture) {
+		/* Decoded sound lags its timestamp by the sender's look-ahead. */
+		uint64_t e2e = play_us - capture + samples_us(VC_OPUS_LOOKAHEAD);
+		atomic_fetch_add(&c->stats.audio_e2e_sum_us, e2e);
+		atomic_fetch_add(&c->stats.audio_e2e_n, 1);
+	}
+	return r;
+}
+
+/* Fill the FIFO to at least one block: decode steps and stretch them.
+ * heard_us: when the first sample in the FIFO will be heard. */
+static enum vc_jb_get_result aplay_fill(struct vc_call *c, struct aplay *ap, uint64_t now,
+					uint64_t heard_us)
+{
+	enum vc_jb_get_result last = VC_JB_NOT_YET;
+
+	while (ap->fifo_len < VC_OPUS_FRAME) {
+		int16_t pcm[VC_OPUS_MAX_FRAME];
+		double delay, target, drift = 0, speed = 1.0;
+		uint64_t play = heard_us + samples_us(ap->fifo_len + vc_stretch_delay(ap->st));
+		uint64_t arrival;
+		enum vc_jb_get_result r = aplay_decode(c, ap, play, pcm, &delay, &target, &arrival);
+
+		last = r;
+		if (r != VC_JB_NOT_YET)
+			ap->started = true;
+		if (r == VC_JB_PACKET) {
+			/* Never steer below what can be kept without underruns.
+			 * Decoding runs on the sink's 20 ms ticks, so the delay
+			 * is FIFO + how long this packet waited since it arrived
+			 * ('slack').  The FIFO can be cut
+			 * freely; the wait only in whole ticks, and only while
+			 * the next packet, arriving alike, still has the margin. */
+			double fifo_ms = (double)samples_us(ap->fifo_len) / 1000.0;
+			double slack = now > arrival ? (double)(now - arrival) / 1000.0 : 0;
+			double ticks = floor(fmax(0, slack - APLAY_MARGIN_MS) / APLAY_TICK_MS);
+			double floor_ms = delay - fifo_ms - ticks * APLAY_TICK_MS;
+			int64_t dppm = atomic_load(&c->drift_ppb);
+			if (dppm != INT64_MIN)
+				drift = (double)dppm / 1000.0;
+			speed = aplay_speed(delay, fmax(target, floor_ms), drift);
+		}
+		if (r == VC_JB_NOT_YET && !ap->started) {
+			/* Before the first packet: nothing through the stretcher. */
+			memcpy(ap->fifo + ap->fifo_len, pcm, VC_OPUS_FRAME * sizeof(pcm[0]));
+			ap->fifo_len += VC_OPUS_FRAME;
+			continue;
+		}
+		int m = vc_stretch_process(ap->st, pcm, VC_OPUS_FRAME, speed, ap->fifo + ap->fifo_len,
+					   APLAY_FIFO - ap->fifo_len);
+		if (m < 0) { /* cannot happen with the FIFO sized as it is */
+			vc_log_limited(c->log, VC_LOG_ERROR, "audio stretch: %d", m);
+			m = 0;
+			ap->fifo_len = 0;
+		}
+		ap->fifo_len += m;
+		ap->stretched_in += VC_OPUS_FRAME;
+		ap->stretched_out += (uint64_t)m;
+		atomic_store(&c->stats.audio_jb_us, delay > 0 ? (uint64_t)(delay * 1000.0) : 0);
+		atomic_store(&c->stats.audio_target_ms, (uint32_t)target);
+	}
+	return last;
+}
+
 static void *audio_playout_thread(void *arg)
 {
 	struct vc_call *c = arg;
-	struct vc_opus_dec *dec = NULL;
-	int16_t pcm[VC_OPUS_MAX_FRAME];
-	uint8_t data[VC_RTP_MAX_PACKET];
-	uint64_t next = now_us(c);
-	bool started = false;
+	struct aplay *ap = calloc(1, sizeof(*ap));
+	uint64_t next = 0;
 
-	if (vc_opus_dec_new(&dec, 1)) {
-		vc_err(c->log, "audio decoder: cannot start");
-		return NULL;
+	if (!ap || vc_opus_dec_new(&ap->dec, 1) || vc_stretch_new_flags(&ap->st, VC_OPUS_RATE, VC_STRETCH_NO_DELAY)) {
+		vc_err(c->log, "audio playout: cannot start");
+		goto out;
 	}
 	while (!atomic_load(&c->stop_all)) {
-		struct vc_jb_pkt p;
-		size_t len = 0;
-		uint64_t capture = 0;
-
-		/* Speakers pace playout by blocking the write; a file or null
-		 * sink (or speakers that are away) is paced by the clock. */
-		if (vc_asink_device_paced(c->asink)) {
-			next = now_us(c);
-		} else {
-			next += VC_OPUS_FRAME * 1000000u / VC_OPUS_RATE;
-			vc_sleep_until_us(next);
-		}
+		bool paced = vc_asink_device_paced(c->asink);
 		uint64_t now = now_us(c);
-		if (now > next + 200000u)
-			next = now; /* we were stalled: do not burst to catch up */
 
-		pthread_mutex_lock(&c->rx_lock);
-		enum vc_jb_get_result r = vc_jb_get(c->jb, now, VC_OPUS_FRAME, &p);
-		if (r != VC_JB_NOT_YET && p.data && p.len <= sizeof(data)) {
-			len = p.len;
-			memcpy(data, p.data, len);
-			if (r == VC_JB_PACKET && c->audio_capture_seq[p.seq % CAPTURE_SLOTS] == p.seq)
-				capture = c->audio_capture[p.seq % CAPTURE_SLOTS];
-		}
-		atomic_store(&c->stats.audio_jb_us, (uint64_t)(vc_jb_delay_ms(c->jb, now) * 1000.0));
-		pthread_mutex_unlock(&c->rx_lock);
-
-		int n;
-		if (r == VC_JB_NOT_YET || (r == VC_JB_MISSING && atomic_load(&c->peer_bye))) {
-			/* Before the first packet, and once the peer has hung up and
-			 * its last packet has played, there is nothing to conceal. */
-			if (!started || atomic_load(&c->peer_bye))
-				continue;
-			/* Underrun after start: conceal rather than stall. */
-			n = vc_opus_dec_decode(dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
-			atomic_fetch_add(&c->stats.concealed_ms, 20);
-		} else if (r == VC_JB_PACKET) {
-			n = vc_opus_dec_decode(dec, data, len, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
-			if (n < 0) {
-				n = vc_opus_dec_decode(dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
-				atomic_fetch_add(&c->stats.concealed_ms, 20);
-			}
-		} else if (p.fec_candidate && len && vc_opus_has_fec(data, len)) {
-			n = vc_opus_dec_decode(dec, data, len, true, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
-			if (n > 0)
-				atomic_fetch_add(&c->stats.fec_recovered, 1);
-			else
-				n = vc_opus_dec_decode(dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
+		if (!paced && ap->started) {
+			/* A file or null sink (or speakers that are away) is paced
+			 * by the clock; speakers pace by blocking the write. */
+			next += samples_us(VC_OPUS_FRAME);
+			vc_sleep_until_us(next);
+			now = now_us(c);
+			if (now > next + 200000u)
+				next = now; /* we were stalled: do not burst to catch up */
 		} else {
-			n = vc_opus_dec_decode(dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
-			atomic_fetch_add(&c->stats.concealed_ms, 20);
+			/* Until playout starts, look every 2 ms: the tick grid then
+			 * starts right when the first packet is due instead of up
+			 * to a block later. */
+			next = now;
 		}
-		if (n <= 0) {
-			memset(pcm, 0, VC_OPUS_FRAME * sizeof(pcm[0]));
-			n = VC_OPUS_FRAME;
+		/* Everything is timed by when it will be heard: for speakers,
+		 * after what they have queued and their output latency. */
+		uint64_t heard = vc_asink_play_time(c->asink, now);
+		enum vc_jb_get_result last = aplay_fill(c, ap, now, heard);
+		if (!ap->started) {
+			ap->fifo_len = 0; /* nothing due yet: nothing to play */
+			vc_sleep_until_us(now + 2000u);
+			continue;
 		}
-		started = true;
-		if (capture && now > capture) {
-			/* Decoded sound lags its timestamp by the sender's look-ahead. */
-			uint64_t e2e = now - capture + VC_OPUS_LOOKAHEAD * 1000000u / VC_OPUS_RATE;
-			atomic_fetch_add(&c->stats.audio_e2e_sum_us, e2e);
-			atomic_fetch_add(&c->stats.audio_e2e_n, 1);
+		if (last == VC_JB_UNDERRUN && atomic_load(&c->peer_bye)) {
+			/* The peer hung up and its last packet has played: there
+			 * is nothing left to conceal. */
+			ap->fifo_len = 0;
+			vc_sleep_until_us(now + 2000u);
+			continue;
 		}
-		if (vc_asink_write(c->asink, pcm, n, now) < 0)
+		if (vc_asink_write(c->asink, ap->fifo, VC_OPUS_FRAME, heard) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio sink: write failed");
+		/* The echo canceller gets exactly what the speakers play, and
+		 * when it will be heard. */
+		if (c->aec)
+			vc_aec_far(c->aec, ap->fifo, VC_OPUS_FRAME, (int64_t)heard);
+		ap->fifo_len -= VC_OPUS_FRAME;
+		memmove(ap->fifo, ap->fifo + VC_OPUS_FRAME, (size_t)ap->fifo_len * sizeof(ap->fifo[0]));
 		atomic_store(&c->stats.speaker_outages, vc_asink_outages(c->asink));
 		atomic_store(&c->stats.speaker_underflows, vc_asink_underflows(c->asink));
-		atomic_fetch_add(&c->stats.audio_played_ms, (uint64_t)n * 1000u / VC_OPUS_RATE);
+		atomic_fetch_add(&c->stats.audio_played_ms, samples_us(VC_OPUS_FRAME) / 1000u);
+		atomic_store(&c->stats.audio_stretch_in, ap->stretched_in);
+		atomic_store(&c->stats.audio_stretch_out, ap->stretched_out);
 	}
-	vc_opus_dec_free(dec);
+out:
+	if (ap) {
+		vc_stretch_free(ap->st);
+		vc_opus_dec_free(ap->dec);
+		free(ap);
+	}
 	return NULL;
 }
 
@@ -1145,7 +1464,7 @@ static int open_vsrc(struct vc_call *c, const char *spec, char *err, size_t errl
 
 static int open_asrc(struct vc_call *c, const char *spec, char *err, size_t errlen)
 {
-	struct vc_asrc_cfg ac = { .clock = c->clock, .paced = 1 };
+	struct vc_asrc_cfg ac = { .clock = c->clock, .paced = 1, .skew_ppm = c->o->audio_clock_ppm };
 	char why[256];
 
 	if (spec)
@@ -1211,6 +1530,12 @@ static int open_media(struct vc_call *c, char *err, size_t errlen)
 					      .expected_loss_pct = 10 };
 		if (vc_opus_enc_new(&c->aenc, &oc)) {
 			snprintf(err, errlen, "Opus encoder: cannot start");
+			return -1;
+		}
+		/* Only a microphone hears the speakers: a tone or a file has no
+		 * echo to cancel (and would only pay the canceller's 10 ms). */
+		if (vc_asrc_is_mic(c->asrc) && !o->no_aec && vc_aec_new(&c->aec, NULL)) {
+			snprintf(err, errlen, "echo canceller: cannot start");
 			return -1;
 		}
 	}
@@ -1279,6 +1604,9 @@ int vc_call_new(struct vc_call **out, const struct vc_opts *o, struct vc_log *lo
 				      .max_payload = VC_RTP_MAX_PACKET, .max_frame = MAX_FRAME_BYTES };
 	struct vc_jb_cfg jc = { .clock_rate = VC_OPUS_RATE, .target_ms = o->audio_jb_ms, .slots = 128,
 				.max_payload = VC_RTP_MAX_PACKET };
+	vc_drift_init(&c->drift, DRIFT_MIN_SPAN_S, DRIFT_STEP_MS);
+	atomic_store(&c->drift_ppb, INT64_MIN);
+	atomic_store(&c->video_jitter_ms, VIDEO_INITIAL_TARGET_MS);
 	if (vc_framebuf_new(&c->fb, &fc) || vc_jb_new(&c->jb, &jc) ||
 	    vc_queue_new(&c->sendq, POOL_PACKETS) || vc_queue_new(&c->freeq, POOL_PACKETS) ||
 	    vc_ring_new(&c->aring, sizeof(struct audio_block), AUDIO_RING_BLOCKS)) {
@@ -1332,6 +1660,7 @@ void vc_call_free(struct vc_call *c)
 	vc_asink_close(c->asink);
 	vc_framebuf_free(c->fb);
 	vc_jb_free(c->jb);
+	vc_aec_free(c->aec);
 	vc_queue_free(c->sendq);
 	vc_queue_free(c->freeq);
 	vc_ring_free(c->aring);
@@ -1450,7 +1779,17 @@ static void snapshot(struct vc_call *c, struct vc_stats_snapshot *s, uint64_t no
 	s->video_kbps_target = c->venc ? vc_vp8_enc_bitrate(c->venc) : 0;
 	s->width = c->width;
 	s->height = c->height;
-	s->audio_jb_target_ms = c->o->audio_jb_ms;
+	s->audio_jb_target_ms = atomic_load(&c->stats.audio_target_ms);
+	s->aec = c->aec ? 1 : (c->asrc && vc_asrc_is_mic(c->asrc)) ? 0 : -1;
+	if (c->aec) {
+		struct vc_aec_stats as;
+		vc_aec_stats(c->aec, &as);
+		s->aec_frames = as.frames_processed;
+		s->aec_far_underruns = as.far_underruns;
+	}
+	int64_t ppb = atomic_load(&c->drift_ppb);
+	s->have_drift = ppb != INT64_MIN;
+	s->drift_ppm = s->have_drift ? (double)ppb / 1000.0 : 0;
 	pthread_mutex_lock(&c->rx_lock);
 	for (int i = 0; i < N_STREAMS; i++) {
 		if (!c->rx[i].active)

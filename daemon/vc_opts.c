@@ -11,7 +11,7 @@
 enum {
 	OPT_PEER = 256, OPT_LISTEN, OPT_VSRC, OPT_ASRC, OPT_VSINK, OPT_ASINK, OPT_SIZE, OPT_FPS,
 	OPT_VKBPS, OPT_AKBPS, OPT_DURATION, OPT_STATS, OPT_LOGLEVEL, OPT_LIST, OPT_VERSION, OPT_HELP,
-	OPT_AJB, OPT_VJB, OPT_CNAME,
+	OPT_AJB, OPT_VJB, OPT_CNAME, OPT_NOAEC, OPT_ACLOCK,
 };
 
 static const struct option longopts[] = {
@@ -31,6 +31,8 @@ static const struct option longopts[] = {
 	{ "audio-jb-ms", required_argument, NULL, OPT_AJB },
 	{ "video-jb-ms", required_argument, NULL, OPT_VJB },
 	{ "cname", required_argument, NULL, OPT_CNAME },
+	{ "no-aec", no_argument, NULL, OPT_NOAEC },
+	{ "audio-clock-ppm", required_argument, NULL, OPT_ACLOCK },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -55,8 +57,12 @@ void vc_opts_usage(FILE *fp)
 	      "  --duration SEC              end the call after SEC seconds (0 = until stopped)\n"
 	      "  --stats PATH                one JSON object per second (JSON Lines)\n"
 	      "  --log-level LEVEL           error | warn | info | debug (default info)\n"
-	      "  --audio-jb-ms N             audio jitter-buffer delay (default 50)\n"
-	      "  --video-jb-ms N             video render delay (default 50)\n"
+	      "  --audio-jb-ms N             fixed audio jitter-buffer target, 20..1000\n"
+	      "                              (default 0: adaptive)\n"
+	      "  --video-jb-ms N             fixed video render delay (default 0: adaptive)\n"
+	      "  --no-aec                    no echo cancellation on the microphone\n"
+	      "  --audio-clock-ppm N         test: the tone/file source's sample clock runs\n"
+	      "                              N ppm fast (negative: slow), -5000..5000\n"
 	      "  --cname NAME                RTCP CNAME (default user@host)\n"
 	      "  --list-devices              cameras, microphones and speakers found\n"
 	      "  --version --help\n"
@@ -89,8 +95,6 @@ int vc_opts_parse(struct vc_opts *o, int argc, char **argv)
 	o->video_kbps = 1000;
 	o->audio_kbps = 32;
 	o->log_level = VC_LOG_INFO;
-	o->audio_jb_ms = 50;
-	o->video_jb_ms = 50;
 
 	opterr = 0;
 	optind = 1;
@@ -146,8 +150,10 @@ int vc_opts_parse(struct vc_opts *o, int argc, char **argv)
 			}
 			break;
 		case OPT_AJB:
-			if (parse_uint("--audio-jb-ms", optarg, 20, 1000, &v))
+			if (strcmp(optarg, "0") != 0 && parse_uint("--audio-jb-ms", optarg, 20, 1000, &v))
 				return -1;
+			if (strcmp(optarg, "0") == 0)
+				v = 0;
 			o->audio_jb_ms = (uint32_t)v;
 			break;
 		case OPT_VJB:
@@ -162,6 +168,19 @@ int vc_opts_parse(struct vc_opts *o, int argc, char **argv)
 			}
 			o->cname = optarg;
 			break;
+		case OPT_NOAEC: o->no_aec = 1; break;
+		case OPT_ACLOCK: {
+			char *end;
+			errno = 0;
+			double ppm = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(ppm >= -5000 && ppm <= 5000)) {
+				fprintf(stderr, "vcalld: --audio-clock-ppm: '%s' is not a number in -5000..5000\n",
+					optarg);
+				return -1;
+			}
+			o->audio_clock_ppm = ppm;
+			break;
+		}
 		case OPT_LIST: o->list_devices = 1; break;
 		case OPT_VERSION: o->version = 1; break;
 		case OPT_HELP: o->help = 1; break;

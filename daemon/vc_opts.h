@@ -23,7 +23,9 @@ struct vc_opts {
 	double duration_s;         /* 0 = until stopped */
 	const char *stats_path;
 	enum vc_log_level log_level;
-	uint32_t audio_jb_ms, video_jb_ms; /* fixed jitter-buffer targets */
+	uint32_t audio_jb_ms, video_jb_ms; /* fixed jitter-buffer targets, 0 = adaptive */
+	int no_aec;                /* --no-aec */
+	double audio_clock_ppm;    /* test: skew of the tone/file source's sample clock */
 	const char *cname;
 	int list_devices, version, help;
 	/* Not from the command line: in-process tests run the call against an

@@ -221,6 +221,11 @@ int vc_asink_device_paced(const struct vc_asink *s)
 	return s->is_pa && s->pa != NULL;
 }
 
+uint64_t vc_asink_play_time(const struct vc_asink *s, uint64_t now_us)
+{
+	return vc_asink_device_paced(s) ? vc_pa_out_play_time(s->pa) : now_us;
+}
+
 unsigned vc_asink_outages(const struct vc_asink *s)
 {
 	return s->outages;

@@ -37,6 +37,10 @@ int vc_asink_write(struct vc_asink *s, const int16_t *pcm, int frames, uint64_t 
 int vc_asink_close(struct vc_asink *s);
 /* True while a device paces the writes (the caller must not also sleep). */
 int vc_asink_device_paced(const struct vc_asink *s);
+/* When the next sample written will be heard: for speakers, now plus what
+ * is queued and the device's output latency; for a file or null sink, the
+ * write time (now_us) itself. */
+uint64_t vc_asink_play_time(const struct vc_asink *s, uint64_t now_us);
 unsigned vc_asink_outages(const struct vc_asink *s);
 uint64_t vc_asink_underflows(const struct vc_asink *s);
 

@@ -71,13 +71,22 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	put_mean_ms(fp, "e2e_latency_ms", ves, ven, prev->video_e2e_sum_us, prev->video_e2e_n);
 	fprintf(fp, ",\"nacks_sent\":%" PRIu64 ",\"plis_sent\":%" PRIu64 ",\"width\":%u,\"height\":%u",
 		LD(nacks_sent), LD(plis_sent), LD(width), LD(height));
+	fprintf(fp, ",\"sync_extra_ms\":%u", LD(sync_video_extra_ms));
 	put_ms(fp, "decode_ms", LD(decode_us));
 	fputc('}', fp);
 
 	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,\"overflows\":%" PRIu64
-		    ",\"mic_overflows\":%" PRIu64 ",\"mic_outages\":%" PRIu64 ",\"stale_dropped\":%" PRIu64 "}",
+		    ",\"mic_overflows\":%" PRIu64 ",\"mic_outages\":%" PRIu64 ",\"stale_dropped\":%" PRIu64
+		    ",\"dtx_frames\":%" PRIu64,
 		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000, LD(audio_overflows),
-		LD(mic_overflows), LD(mic_outages), LD(audio_stale));
+		LD(mic_overflows), LD(mic_outages), LD(audio_stale), LD(audio_dtx_frames));
+	/* The echo canceller, when the source is a microphone. */
+	if (snap->aec < 0)
+		fputs(",\"aec\":null", fp);
+	else
+		fprintf(fp, ",\"aec\":{\"on\":%s,\"frames\":%" PRIu64 ",\"far_underruns\":%" PRIu64 "}",
+			snap->aec ? "true" : "false", snap->aec_frames, snap->aec_far_underruns);
+	fputc('}', fp);
 
 	fprintf(fp, ",\"audio_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
 		    ",\"jitter_ms\":%.2f,\"concealed_ms\":%" PRIu64 ",\"fec_recovered\":%" PRIu64
@@ -90,7 +99,15 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	put_mean_ms(fp, "e2e_latency_ms", aes, aen, prev->audio_e2e_sum_us, prev->audio_e2e_n);
 	fprintf(fp, ",\"underflows\":%" PRIu64 ",\"speaker_outages\":%" PRIu64, LD(speaker_underflows),
 		LD(speaker_outages));
-	fputs(",\"drift_ppm\":null}", fp);
+	fprintf(fp, ",\"dtx_ms\":%" PRIu64 ",\"skipped\":%" PRIu64, LD(dtx_ms), LD(audio_jb_skipped));
+	/* Net time-stretch: > 0 the buffer played faster than real time. */
+	uint64_t sin = LD(audio_stretch_in), sout = LD(audio_stretch_out);
+	fprintf(fp, ",\"stretched_ms\":%.1f,\"sync_extra_ms\":%u",
+		((double)sin - (double)sout) * 1000.0 / 48000.0, LD(sync_audio_extra_ms));
+	if (snap->have_drift)
+		fprintf(fp, ",\"drift_ppm\":%.1f}", snap->drift_ppm);
+	else
+		fputs(",\"drift_ppm\":null}", fp);
 
 	/* Achieved lip sync: how much later video is shown than audio is
 	 * heard, for media captured at the same time (positive: video late).

@@ -35,7 +35,11 @@ struct vc_stats {
 	_Atomic uint64_t audio_in_packets, audio_in_bytes, audio_late;
 	_Atomic uint64_t concealed_ms, fec_recovered, audio_played_ms;
 	_Atomic uint64_t audio_e2e_sum_us, audio_e2e_n; /* capture -> playout, summed */
-	_Atomic uint64_t audio_jb_us;
+	_Atomic uint64_t audio_jb_us, audio_jb_skipped, dtx_ms;
+	_Atomic uint32_t audio_target_ms;
+	_Atomic uint64_t audio_stretch_in, audio_stretch_out; /* samples into / out of the stretcher */
+	_Atomic uint64_t audio_dtx_frames;                    /* sent side: frames not sent (DTX) */
+	_Atomic uint32_t sync_audio_extra_ms, sync_video_extra_ms;
 	/* session */
 	_Atomic uint64_t rtcp_sent, rtcp_received, send_errors, send_dropped;
 	_Atomic uint64_t rejected_bad_source, rejected_malformed, rejected_unknown_pt;
@@ -50,6 +54,10 @@ struct vc_stats_snapshot {
 	uint32_t video_kbps_target;
 	int width, height;       /* sent */
 	uint32_t audio_jb_target_ms;
+	bool have_drift;
+	double drift_ppm;
+	int aec;                 /* -1 none (not a microphone), 0 off (--no-aec), 1 on */
+	uint64_t aec_frames, aec_far_underruns; /* 10 ms blocks cancelled / passed for lack of far end */
 	bool in_active[2];       /* video, audio */
 	int64_t in_lost[2];
 	double in_jitter_ms[2];

@@ -19,32 +19,11 @@ A_PID=
 B_PID=
 P_PID=
 
-rm -rf "$WORK"
-mkdir -p "$WORK" || exit 1
-dir=$(mktemp -d "${TMPDIR:-/tmp}/vcalld-pulse.XXXXXX") || exit 1
-cleanup() {
-	for p in $A_PID $B_PID $P_PID; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	"$here/pulse-up.sh" --stop "$dir"
-}
-fail() {
-	echo "FAIL: $*" >&2
-	for f in a.log b.log rec.log play.log rec2.log play2.log; do
-		[ -f "$WORK/$f" ] && sed "s/^/  $f: /" "$WORK/$f" >&2
-	done
-	exit 1
-}
-env_lines=$("$here/pulse-up.sh" "$dir") || { rmdir "$dir" 2>/dev/null; fail "could not start PulseAudio"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-eval "$env_lines"
-echo "PulseAudio $VC_PULSE_PID on $PULSE_SERVER"
+. "$here/pulse-lib.sh"
+vc_pulse_start
 
-port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-PA=$(port)
-PB=$(port)
+PA=$(vc_port)
+PB=$(vc_port)
 "$PATOOL" play vcmic_out 440 30 >"$WORK/play.log" 2>&1 &
 P_PID=$!
 "$VCALLD" --listen "127.0.0.1:$PA" --peer "127.0.0.1:$PB" --video-source none --video-sink null \
@@ -56,7 +35,7 @@ A_PID=$!
 	>"$WORK/b.log" 2>&1 &
 B_PID=$!
 # What B's speakers play, from the 3rd to the 7th second of the call.
-"$PATOOL" rec vcpulse_mon 3 4 "$WORK/heard.wav" >"$WORK/rec.log" 2>&1 || fail "recording failed"
+"$PATOOL" rec vcpulse_mon 3 4 "$WORK/heard.wav" >"$WORK/rec.log" 2>&1 || vc_fail "recording failed"
 
 # The audio server goes away (t = 7 s) and comes back a second later.
 kill "$P_PID" 2>/dev/null
@@ -68,25 +47,25 @@ P_PID=
 kill -KILL "$VC_PULSE_PID"
 while kill -0 "$VC_PULSE_PID" 2>/dev/null; do sleep 0.05; done
 sleep 1
-env_lines=$("$here/pulse-up.sh" "$dir") || fail "could not restart PulseAudio"
+env_lines=$("$here/pulse-up.sh" "$dir") || vc_fail "could not restart PulseAudio"
 eval "$env_lines"
 echo "PulseAudio restarted: $VC_PULSE_PID"
 "$PATOOL" play vcmic_out 440 20 >"$WORK/play2.log" 2>&1 &
 P_PID=$!
 # What B's speakers play once both daemons have had time to reopen
 # (backoff 0.25 s doubling): t = 13..17 s.
-"$PATOOL" rec vcpulse_mon 4 4 "$WORK/heard2.wav" >"$WORK/rec2.log" 2>&1 || fail "recording after the restart failed"
+"$PATOOL" rec vcpulse_mon 4 4 "$WORK/heard2.wav" >"$WORK/rec2.log" 2>&1 || vc_fail "recording after the restart failed"
 for v in A_PID B_PID; do
 	wait "${!v}"
 	rc=$?
 	eval "$v="
-	[ "$rc" -eq 0 ] || fail "vcalld ${v%_PID} exited $rc"
+	[ "$rc" -eq 0 ] || vc_fail "vcalld ${v%_PID} exited $rc"
 done
-res=$("$ANALYZE" audio --recv "$WORK/heard.wav" --tone 440) || fail "vc-analyze: $res"
+res=$("$ANALYZE" audio --recv "$WORK/heard.wav" --tone 440) || vc_fail "vc-analyze: $res"
 echo "heard before the outage: $res"
-res2=$("$ANALYZE" audio --recv "$WORK/heard2.wav" --tone 440) || fail "vc-analyze: $res2"
+res2=$("$ANALYZE" audio --recv "$WORK/heard2.wav" --tone 440) || vc_fail "vc-analyze: $res2"
 echo "heard after the outage: $res2"
-python3 - "$res" "$res2" "$WORK/a.jsonl" "$WORK/b.jsonl" <<'PY' || fail "the speakers did not play the microphone's tone"
+python3 - "$res" "$res2" "$WORK/a.jsonl" "$WORK/b.jsonl" <<'PY' || vc_fail "the speakers did not play the microphone's tone"
 import json, sys
 r, r2 = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 a_last = json.loads(open(sys.argv[3]).read().splitlines()[-1])

@@ -108,6 +108,15 @@ static void test_opts(void)
 	CHECK_EQ(o.fps, 30);
 	CHECK(o.duration_s == 0);
 	CHECK(o.video_source == NULL);
+	CHECK_EQ(o.audio_jb_ms, 0); /* adaptive */
+	CHECK_EQ(o.video_jb_ms, 0);
+	CHECK_EQ(o.no_aec, 0);
+	CHECK(o.audio_clock_ppm == 0);
+	CHECK_EQ(parse(&o, "--peer h --audio-jb-ms 60 --video-jb-ms 0 --no-aec --audio-clock-ppm -250.5"), 0);
+	CHECK_EQ(o.audio_jb_ms, 60);
+	CHECK_EQ(o.video_jb_ms, 0);
+	CHECK_EQ(o.no_aec, 1);
+	CHECK(o.audio_clock_ppm == -250.5);
 	CHECK_EQ(parse(&o, "--peer h --listen 6000 --size 1280x720 --fps 15 --video-kbps 300 "
 			   "--audio-kbps 24 --duration 2.5 --log-level debug --video-source testsrc"), 0);
 	CHECK_EQ(o.width, 1280);
@@ -130,6 +139,8 @@ static void test_opts(void)
 		"--peer h --fps 3O",         "--peer h --video-kbps 10", "--peer h --duration -1",
 		"--peer h --duration x",     "--peer h --log-level loud", "--peer h --bogus",
 		"--peer h extra",            "--peer",                   "--peer h --audio-jb-ms 5",
+		"--peer h --audio-clock-ppm 5001", "--peer h --audio-clock-ppm x",
+		"--peer h --audio-clock-ppm nan",  "--peer h --no-aec=1",
 	};
 	fprintf(stderr, "(expected errors follow)\n");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -1,6 +1,7 @@
 /* test_sources.c - vc_vsrc / vc_asrc on a fake clock: timelines, skipping,
  * the tone's clicks, looping file sources, bad specs. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,38 @@ static void test_asrc_tone(void)
 	vc_clock_fake_set(&clk, 10120000);
 	CHECK_EQ(vc_asrc_read(s, pcm, 960, &cap), 960);
 	CHECK(cap == 10120000u);
+	vc_asrc_close(s);
+
+	/* A sample clock 1000 ppm fast: 48048 samples a second of the clock,
+	 * stamped with clock time, and the clicks still on whole seconds. */
+	struct vc_asrc_cfg skew = { .clock = &clk, .paced = 1, .skew_ppm = 1000 };
+	vc_clock_fake_init(&clk, 10250000);
+	CHECK(vc_asrc_open(&s, "tone:1000", &skew, err, sizeof(err)) == 0);
+	static int16_t sk[48048 * 3];
+	uint64_t cap0 = 0, capn = 0;
+	int clicks = 0;
+	for (int i = 0; i < 48048 * 3 / 1001; i++) { /* 144 blocks of 1001 */
+		/* the clock at the block's capture time (a paced read never
+		 * waits on a fake clock that is not behind) */
+		vc_clock_fake_set(&clk, 10250000 + (uint64_t)ceil(i * 1001 * 1e6 / 48048.0));
+		CHECK_EQ(vc_asrc_read(s, sk + i * 1001, 1001, &cap), 1001);
+		if (i == 0)
+			cap0 = cap;
+		capn = cap;
+	}
+	CHECK(cap0 == 10250000u);
+	CHECK(llabs((long long)(capn - cap0) - llround(143.0 * 1001 * 1e6 / 48048.0)) <= 1);
+	for (int i = 0; i < 48048 * 3; i++) {
+		if (abs(sk[i]) > 20000) {
+			/* a click's first loud sample; its capture time is within
+			 * a sample of a whole second */
+			double t = 10.25 + i / 48048.0;
+			CHECK(fabs(t - floor(t + 0.5)) <= 1.0 / 48048.0);
+			clicks++;
+			i += 24000; /* the click lasts 5 ms; the next is a second on */
+		}
+	}
+	CHECK_EQ(clicks, 3); /* at 11, 12 and 13 s */
 	vc_asrc_close(s);
 
 	static const char *bad[] = { "tone:", "tone:5", "tone:30000", "tone:abc", "tone:440x",

@@ -96,7 +96,7 @@ echo "screenshot: $WORK/overlay.png"
 # m and v: mute the microphone, turn the camera off.
 DISPLAY=$DISP xdotool key --clearmodifiers m || fail "xdotool key m"
 DISPLAY=$DISP xdotool key --clearmodifiers v || fail "xdotool key v"
-sleep 1.5
+sleep 2.5
 t=$(DISPLAY=$DISP xprop -name "vcalld: 127.0.0.1:$PB (connected, muted, camera off)" WM_NAME 2>&1) ||
 	fail "title does not say muted and camera off: $t"
 
@@ -119,10 +119,18 @@ B_PID=
 grep -q "peer hung up" "$WORK/b.log" || fail "B did not see A hang up"
 
 # What B received: A's green picture and tone at first, black and silence
-# at the end (after m and v).
-python3 - "$WORK/b.y4m" "$WORK/b.wav" <<'PY' || fail "m/v did not reach the peer"
-import sys, wave, array
+# at the end (after m and v).  Muted, A's Opus runs DTX and sends almost
+# nothing; B must take that gap for silence (dtx_ms), not for loss.
+python3 - "$WORK/b.y4m" "$WORK/b.wav" "$WORK/a.jsonl" "$WORK/b.jsonl" <<'PY' || fail "m/v did not reach the peer"
+import sys, wave, array, json
 y4m, wav = sys.argv[1], sys.argv[2]
+a_last = json.loads(open(sys.argv[3]).read().splitlines()[-1])
+b_last = json.loads(open(sys.argv[4]).read().splitlines()[-1])
+dtx_sent, dtx_ms = a_last["audio_out"]["dtx_frames"], b_last["audio_in"]["dtx_ms"]
+concealed = b_last["audio_in"]["concealed_ms"]
+print("A left out %d DTX frames; B played %d ms of DTX silence, concealed %d ms"
+      % (dtx_sent, dtx_ms, concealed))
+dtx_ok = dtx_sent >= 50 and dtx_ms >= 1000 and concealed <= 200
 data = open(y4m, "rb").read()
 w, h = 640, 480
 fsize = w * h * 3 // 2
@@ -138,7 +146,7 @@ def rms(a): return (sum(x * x for x in a) / max(1, len(a))) ** 0.5
 early, late = rms(pcm[48000:48000 + 14400]), rms(pcm[-14400 - 2400:-2400])
 print("B saw luma %.0f early, %.0f at the end; heard RMS %.0f early, %.0f at the end"
       % (frames[30], frames[-5], early, late))
-ok = frames[30] > 120 and frames[-5] < 30 and early > 1000 and late < 100
+ok = frames[30] > 120 and frames[-5] < 30 and early > 1000 and late < 100 and dtx_ok
 sys.exit(0 if ok else 1)
 PY
 echo "PASS"
