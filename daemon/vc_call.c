@@ -410,6 +410,13 @@ static void *audio_capture_thread(void *arg)
  * whose time has already been sent are dropped). */
 #define AUDIO_ANCHOR_US 120000
 #define AEC_BLOCK (VC_OPUS_FRAME / 2) /* vc_aec's default 10 ms block */
+/* Device latencies as PortAudio reports them can be off by tens of ms
+ * (seen: the microphone's stamps 40 ms early from one run to the next),
+ * and an echo that seems to come before its sound cannot be cancelled.
+ * Far-end audio is therefore filed this much earlier than it is heard: the
+ * canceller's 200 ms filter covers echoes from 40 ms "early" to 160 ms
+ * late (the speakers' queue and the room are well inside). */
+#define AEC_FAR_LEAD_US 40000
 
 static void *audio_encode_thread(void *arg)
 {
@@ -1191,14 +1198,17 @@ static void *video_playout_thread(void *arg)
 
 /* Audio playout: the jitter buffer says what comes next, Opus decodes or
  * conceals it, the time-stretcher steers the playout delay to the buffer's
- * target, and a FIFO hands the sink exactly one 20 ms block per tick. */
-#define APLAY_FIFO (2 * VC_OPUS_FRAME + 4 * VC_OPUS_FRAME)
-#define APLAY_DEADBAND_MS 4.0    /* no stretching this close to the target */
+ * target, and a FIFO hands the sink one 5 ms block per tick.  Short ticks
+ * keep the hold fine-grained: a packet is decoded at the first tick after
+ * it is needed, so how long packets wait can only move in ticks. */
+#define APLAY_BLOCK 240          /* 5 ms: one tick */
+#define APLAY_TICK_MS 5.0
+/* less than a block left + what stretching one packet can make (2 n + 40 ms) */
+#define APLAY_FIFO (APLAY_BLOCK + 2 * VC_OPUS_FRAME + 2 * VC_OPUS_FRAME)
+#define APLAY_DEADBAND_MS 2.0    /* no stretching this close to the target */
 #define APLAY_TIME_CONST_MS 400.0 /* proportional steering: error / this = speed change */
 #define APLAY_MAX_ACCEL 0.25
 #define APLAY_MAX_EXPAND 0.20
-#define APLAY_MARGIN_MS 5        /* a packet decoded this long after it is due to arrive */
-#define APLAY_TICK_MS 20.0       /* one block to the sink */
 
 struct aplay {
 	struct vc_opus_dec *dec;
@@ -1237,8 +1247,7 @@ static double aplay_speed(double delay_ms, double target_ms, double drift_ppm)
  * buffer said.  *delay_ms / *target_ms are the playout delay and target
  * for audio heard at play_us. */
 static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, uint64_t play_us,
-					  int16_t *pcm, double *delay_ms, double *target_ms,
-					  uint64_t *arrival_us)
+					  int16_t *pcm, double *delay_ms, double *target_ms)
 {
 	uint8_t data[VC_RTP_MAX_PACKET];
 	struct vc_jb_pkt p;
@@ -1254,7 +1263,6 @@ static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, u
 		len = p.len;
 		memcpy(data, p.data, len);
 	}
-	*arrival_us = r == VC_JB_PACKET ? p.arrival_us : 0;
 	if (r == VC_JB_PACKET) {
 		if (c->audio_capture_seq[p.seq % CAPTURE_SLOTS] == p.seq)
 			capture = c->audio_capture[p.seq % CAPTURE_SLOTS];
@@ -1270,7 +1278,7 @@ static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, u
 	case VC_JB_PACKET:
 		n = vc_opus_dec_decode(ap->dec, data, len, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
 		if (n < 0)
-			atomic_fetch_add(&c->stats.concealed_ms, 20);
+			atomic_fetch_add(&c->stats.concealed_us, samples_us(VC_OPUS_FRAME));
 		break;
 	case VC_JB_MISSING:
 		if (p.fec_candidate && len && vc_opus_has_fec(data, len)) {
@@ -1280,12 +1288,12 @@ static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, u
 				break;
 			}
 		}
-		atomic_fetch_add(&c->stats.concealed_ms, 20);
+		atomic_fetch_add(&c->stats.concealed_us, samples_us(VC_OPUS_FRAME));
 		break;
 	case VC_JB_DTX:
 		/* The sender chose silence: the decoder's comfort noise, not
 		 * concealment of something lost. */
-		atomic_fetch_add(&c->stats.dtx_ms, 20);
+		atomic_fetch_add(&c->stats.dtx_us, samples_us(VC_OPUS_FRAME));
 		break;
 	case VC_JB_UNDERRUN:
 		/* Nothing to play yet: PLC stretches what was last heard, and
@@ -1294,10 +1302,17 @@ static enum vc_jb_get_result aplay_decode(struct vc_call *c, struct aplay *ap, u
 		 * (consecutive sequence number) will say, and the timeline then
 		 * jumps to it. */
 		if (ap->last_quiet)
-			atomic_fetch_add(&c->stats.dtx_ms, 20);
+			atomic_fetch_add(&c->stats.dtx_us, samples_us(APLAY_BLOCK));
 		else if (!atomic_load(&c->peer_bye))
-			atomic_fetch_add(&c->stats.concealed_ms, 20);
+			atomic_fetch_add(&c->stats.concealed_us, samples_us(APLAY_BLOCK));
 		break;
+	}
+	if (r == VC_JB_UNDERRUN) {
+		/* one tick of PLC: the late packet plays as soon as it is in */
+		n = vc_opus_dec_decode(ap->dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, APLAY_BLOCK);
+		if (n != APLAY_BLOCK)
+			memset(pcm, 0, APLAY_BLOCK * sizeof(pcm[0]));
+		return r;
 	}
 	if (n <= 0)
 		n = vc_opus_dec_decode(ap->dec, NULL, 0, false, pcm, VC_OPUS_MAX_FRAME, VC_OPUS_FRAME);
@@ -1320,40 +1335,40 @@ static enum vc_jb_get_result aplay_fill(struct vc_call *c, struct aplay *ap, uin
 					uint64_t heard_us)
 {
 	enum vc_jb_get_result last = VC_JB_NOT_YET;
+	double lat_ms = heard_us > now ? (double)(heard_us - now) / 1000.0 : 0;
 
-	while (ap->fifo_len < VC_OPUS_FRAME) {
+	while (ap->fifo_len < APLAY_BLOCK) {
 		int16_t pcm[VC_OPUS_MAX_FRAME];
 		double delay, target, drift = 0, speed = 1.0;
 		uint64_t play = heard_us + samples_us(ap->fifo_len + vc_stretch_delay(ap->st));
-		uint64_t arrival;
-		enum vc_jb_get_result r = aplay_decode(c, ap, play, pcm, &delay, &target, &arrival);
+		enum vc_jb_get_result r = aplay_decode(c, ap, play, pcm, &delay, &target);
+		int n = r == VC_JB_UNDERRUN ? APLAY_BLOCK : VC_OPUS_FRAME;
 
 		last = r;
 		if (r != VC_JB_NOT_YET)
 			ap->started = true;
-		if (r == VC_JB_PACKET) {
-			/* Never steer below what can be kept without underruns.
-			 * Decoding runs on the sink's 20 ms ticks, so the delay
-			 * is FIFO + how long this packet waited since it arrived
-			 * ('slack').  The FIFO can be cut
-			 * freely; the wait only in whole ticks, and only while
-			 * the next packet, arriving alike, still has the margin. */
+		if (r == VC_JB_PACKET || r == VC_JB_MISSING) {
+			/* The delay is the sink's latency + how long after the
+			 * fastest packet's schedule this packet is decoded (the
+			 * hold) + what waits in the FIFO.  The FIFO is waste; the
+			 * hold must cover the target and can only move in whole
+			 * ticks (a packet is decoded at a tick).  So aim at the
+			 * least hold on this tick grid that is >= the target. */
 			double fifo_ms = (double)samples_us(ap->fifo_len) / 1000.0;
-			double slack = now > arrival ? (double)(now - arrival) / 1000.0 : 0;
-			double ticks = floor(fmax(0, slack - APLAY_MARGIN_MS) / APLAY_TICK_MS);
-			double floor_ms = delay - fifo_ms - ticks * APLAY_TICK_MS;
+			double hold = delay - fifo_ms - lat_ms;
+			double want = lat_ms + hold + ceil((target - hold) / APLAY_TICK_MS) * APLAY_TICK_MS;
 			int64_t dppm = atomic_load(&c->drift_ppb);
 			if (dppm != INT64_MIN)
 				drift = (double)dppm / 1000.0;
-			speed = aplay_speed(delay, fmax(target, floor_ms), drift);
+			speed = aplay_speed(delay, want, drift);
 		}
 		if (r == VC_JB_NOT_YET && !ap->started) {
 			/* Before the first packet: nothing through the stretcher. */
-			memcpy(ap->fifo + ap->fifo_len, pcm, VC_OPUS_FRAME * sizeof(pcm[0]));
-			ap->fifo_len += VC_OPUS_FRAME;
+			memcpy(ap->fifo + ap->fifo_len, pcm, (size_t)n * sizeof(pcm[0]));
+			ap->fifo_len += n;
 			continue;
 		}
-		int m = vc_stretch_process(ap->st, pcm, VC_OPUS_FRAME, speed, ap->fifo + ap->fifo_len,
+		int m = vc_stretch_process(ap->st, pcm, n, speed, ap->fifo + ap->fifo_len,
 					   APLAY_FIFO - ap->fifo_len);
 		if (m < 0) { /* cannot happen with the FIFO sized as it is */
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio stretch: %d", m);
@@ -1361,7 +1376,7 @@ static enum vc_jb_get_result aplay_fill(struct vc_call *c, struct aplay *ap, uin
 			ap->fifo_len = 0;
 		}
 		ap->fifo_len += m;
-		ap->stretched_in += VC_OPUS_FRAME;
+		ap->stretched_in += (uint64_t)n;
 		ap->stretched_out += (uint64_t)m;
 		atomic_store(&c->stats.audio_jb_us, delay > 0 ? (uint64_t)(delay * 1000.0) : 0);
 		atomic_store(&c->stats.audio_target_ms, (uint32_t)target);
@@ -1386,7 +1401,7 @@ static void *audio_playout_thread(void *arg)
 		if (!paced && ap->started) {
 			/* A file or null sink (or speakers that are away) is paced
 			 * by the clock; speakers pace by blocking the write. */
-			next += samples_us(VC_OPUS_FRAME);
+			next += samples_us(APLAY_BLOCK);
 			vc_sleep_until_us(next);
 			now = now_us(c);
 			if (now > next + 200000u)
@@ -1413,17 +1428,17 @@ static void *audio_playout_thread(void *arg)
 			vc_sleep_until_us(now + 2000u);
 			continue;
 		}
-		if (vc_asink_write(c->asink, ap->fifo, VC_OPUS_FRAME, heard) < 0)
+		if (vc_asink_write(c->asink, ap->fifo, APLAY_BLOCK, heard) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio sink: write failed");
 		/* The echo canceller gets exactly what the speakers play, and
-		 * when it will be heard. */
+		 * when it will be heard, less AEC_FAR_LEAD_US (see there). */
 		if (c->aec)
-			vc_aec_far(c->aec, ap->fifo, VC_OPUS_FRAME, (int64_t)heard);
-		ap->fifo_len -= VC_OPUS_FRAME;
-		memmove(ap->fifo, ap->fifo + VC_OPUS_FRAME, (size_t)ap->fifo_len * sizeof(ap->fifo[0]));
+			vc_aec_far(c->aec, ap->fifo, APLAY_BLOCK, (int64_t)heard - AEC_FAR_LEAD_US);
+		ap->fifo_len -= APLAY_BLOCK;
+		memmove(ap->fifo, ap->fifo + APLAY_BLOCK, (size_t)ap->fifo_len * sizeof(ap->fifo[0]));
 		atomic_store(&c->stats.speaker_outages, vc_asink_outages(c->asink));
 		atomic_store(&c->stats.speaker_underflows, vc_asink_underflows(c->asink));
-		atomic_fetch_add(&c->stats.audio_played_ms, samples_us(VC_OPUS_FRAME) / 1000u);
+		atomic_fetch_add(&c->stats.audio_played_us, samples_us(APLAY_BLOCK));
 		atomic_store(&c->stats.audio_stretch_in, ap->stretched_in);
 		atomic_store(&c->stats.audio_stretch_out, ap->stretched_out);
 	}
@@ -1763,7 +1778,7 @@ static void window_overlay(struct vc_call *c, const struct vc_stats_snapshot *sn
 		 atomic_load(&st->width), atomic_load(&st->height), (double)(frames - p->frames) / secs,
 		 (double)(bytes - p->bytes) * 8.0 / 1000.0 / secs, snap->in_lost[0], snap->in_lost[1],
 		 atomic_load(&st->freezes), (double)(abytes - p->abytes) * 8.0 / 1000.0 / secs,
-		 atomic_load(&st->concealed_ms), snap->width, snap->height, snap->video_kbps_target,
+		 atomic_load(&st->concealed_us) / 1000u, snap->width, snap->height, snap->video_kbps_target,
 		 atomic_load(&c->mic_muted) ? "  muted" : "", atomic_load(&c->camera_off) ? "  camera off" : "");
 	vc_window_set_overlay_text(c->win, text);
 	*p = (struct overlay_prev){ .t_us = snap->t_us, .frames = frames, .bytes = bytes, .abytes = abytes,

@@ -91,15 +91,15 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	fprintf(fp, ",\"audio_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
 		    ",\"jitter_ms\":%.2f,\"concealed_ms\":%" PRIu64 ",\"fec_recovered\":%" PRIu64
 		    ",\"kbps\":%.1f,\"late\":%" PRIu64 ",\"played_ms\":%" PRIu64,
-		LD(audio_in_packets), snap->in_lost[1], snap->in_jitter_ms[1], LD(concealed_ms),
+		LD(audio_in_packets), snap->in_lost[1], snap->in_jitter_ms[1], LD(concealed_us) / 1000u,
 		LD(fec_recovered), rate(aib, prev->audio_in_bytes, secs) * 8 / 1000, LD(audio_late),
-		LD(audio_played_ms));
+		LD(audio_played_us) / 1000u);
 	fprintf(fp, ",\"jb_delay_ms\":%.1f,\"jb_target_ms\":%u", (double)LD(audio_jb_us) / 1000.0,
 		snap->audio_jb_target_ms);
 	put_mean_ms(fp, "e2e_latency_ms", aes, aen, prev->audio_e2e_sum_us, prev->audio_e2e_n);
 	fprintf(fp, ",\"underflows\":%" PRIu64 ",\"speaker_outages\":%" PRIu64, LD(speaker_underflows),
 		LD(speaker_outages));
-	fprintf(fp, ",\"dtx_ms\":%" PRIu64 ",\"skipped\":%" PRIu64, LD(dtx_ms), LD(audio_jb_skipped));
+	fprintf(fp, ",\"dtx_ms\":%" PRIu64 ",\"skipped\":%" PRIu64, LD(dtx_us) / 1000u, LD(audio_jb_skipped));
 	/* Net time-stretch: > 0 the buffer played faster than real time. */
 	uint64_t sin = LD(audio_stretch_in), sout = LD(audio_stretch_out);
 	fprintf(fp, ",\"stretched_ms\":%.1f,\"sync_extra_ms\":%u",

@@ -33,9 +33,9 @@ struct vc_stats {
 	_Atomic uint64_t speaker_outages, speaker_underflows;
 	/* audio in */
 	_Atomic uint64_t audio_in_packets, audio_in_bytes, audio_late;
-	_Atomic uint64_t concealed_ms, fec_recovered, audio_played_ms;
+	_Atomic uint64_t concealed_us, fec_recovered, audio_played_us;
 	_Atomic uint64_t audio_e2e_sum_us, audio_e2e_n; /* capture -> playout, summed */
-	_Atomic uint64_t audio_jb_us, audio_jb_skipped, dtx_ms;
+	_Atomic uint64_t audio_jb_us, audio_jb_skipped, dtx_us;
 	_Atomic uint32_t audio_target_ms;
 	_Atomic uint64_t audio_stretch_in, audio_stretch_out; /* samples into / out of the stretcher */
 	_Atomic uint64_t audio_dtx_frames;                    /* sent side: frames not sent (DTX) */
