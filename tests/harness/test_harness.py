@@ -290,6 +290,10 @@ class Timing(unittest.TestCase):
         self.assertFalse(c["pass"])
         m, _ = H.timing_metrics([], [], rows, 20, net=None)    # no netsim figure
         self.assertIsNone(m["audio_jb_vs_network_ms"])
+        # a 30 ms lip-sync hold on top of 40 is not the jitter buffer's delay
+        m, _ = H.timing_metrics([], [], jb_rows([70] * 20, **{"audio_in.sync_extra_ms": 30}), 20,
+                                net=net)
+        self.assertEqual(m["audio_jb_second_half_ms"], 40)
         for concealed, ok in ((300, True), (500, False)):       # of 20 s: 1.5%, 2.5%
             m = H.side_metrics(None, None, {"audio_in": {"concealed_ms": concealed}}, None,
                                20, 440)
