@@ -298,6 +298,65 @@ static PaError pick_params(PaStreamParameters *p, PaDeviceIndex dev, bool input)
 	return e;
 }
 
+/* Open and start a stream on 'device' (input or output) for 'user':
+ * PortAudio initialised (one reference, vc_pa_exit() releases it), the
+ * device found, its parameters picked, the finished callback set.
+ * 'opened' runs under pa_lock between open and start, so the caller can
+ * note the stream's timing.  On failure nothing is left open or
+ * referenced, and err says why (empty only when memory ran out). */
+static int stream_open(const char *device, bool input, PaStreamCallback *cb,
+		       PaStreamFinishedCallback *fin, void *user,
+		       void (*opened)(void *user, PaStream *s, const PaStreamParameters *p),
+		       PaStream **stream, int *channels, char *err, size_t errlen)
+{
+	const char *dir = input ? "input" : "output";
+	PaStreamParameters p;
+	PaDeviceIndex dev;
+	PaError e;
+	int ret = vc_pa_init();
+
+	if (ret) {
+		snprintf(err, errlen, "portaudio: cannot initialise");
+		return ret;
+	}
+	pthread_mutex_lock(&pa_lock);
+	ret = find_device(device, input, &dev, err, errlen);
+	if (ret)
+		goto fail;
+	const char *name = Pa_GetDeviceInfo(dev)->name;
+	e = pick_params(&p, dev, input);
+	if (e == paFormatIsSupported)
+		e = Pa_OpenStream(stream, input ? &p : NULL, input ? NULL : &p, VC_PA_RATE,
+				  BLOCK_FRAMES, paClipOff, cb, user);
+	if (e != paNoError) {
+		*stream = NULL;
+		snprintf(err, errlen, "portaudio: cannot open %s '%s': %s", dir, name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail;
+	}
+	*channels = p.channelCount;
+	Pa_SetStreamFinishedCallback(*stream, fin);
+	opened(user, *stream, &p);
+	e = Pa_StartStream(*stream);
+	if (e != paNoError) {
+		snprintf(err, errlen, "portaudio: cannot start %s '%s': %s", dir, name,
+			 Pa_GetErrorText(e));
+		ret = -EIO;
+		goto fail;
+	}
+	pthread_mutex_unlock(&pa_lock);
+	return 0;
+
+fail:
+	if (*stream)
+		Pa_CloseStream(*stream);
+	*stream = NULL;
+	pthread_mutex_unlock(&pa_lock);
+	vc_pa_exit();
+	return ret;
+}
+
 /* ---- input ------------------------------------------------------------- */
 
 struct stamp {
@@ -458,13 +517,23 @@ void vc_pa_in_close(struct vc_pa_in *in)
 	free(in);
 }
 
+/* Opened, not yet started: map PortAudio's stream clock onto
+ * CLOCK_MONOTONIC (and the caller's clock, which is CLOCK_MONOTONIC in the
+ * daemon). */
+static void in_opened(void *user, PaStream *s, const PaStreamParameters *p)
+{
+	struct vc_pa_in *in = user;
+
+	(void)p;
+	in->start_us = vc_clock_now(in->clock);
+	in->pa_offset_us = (double)in->start_us - Pa_GetStreamTime(s) * 1e6;
+	in->started_us = mono_us();
+}
+
 int vc_pa_in_open(struct vc_pa_in **out, const char *device, const struct vc_clock *clock,
 		  char *err, size_t errlen)
 {
 	struct vc_pa_in *in;
-	PaStreamParameters p;
-	PaDeviceIndex dev;
-	PaError e;
 	int ret;
 
 	*out = NULL;
@@ -489,52 +558,13 @@ int vc_pa_in_open(struct vc_pa_in **out, const char *device, const struct vc_clo
 	}
 	in->sem_ok = true;
 
-	ret = vc_pa_init();
-	if (ret) {
-		snprintf(err, errlen, "portaudio: cannot initialise");
-		goto fail;
-	}
-	pthread_mutex_lock(&pa_lock);
-	ret = find_device(device, true, &dev, err, errlen);
+	ret = stream_open(device, true, in_cb, in_finished, in, in_opened, &in->stream,
+			  &in->channels, err, errlen);
 	if (ret)
-		goto fail_pa;
-	const char *name = Pa_GetDeviceInfo(dev)->name;
-	e = pick_params(&p, dev, true);
-	if (e == paFormatIsSupported)
-		e = Pa_OpenStream(&in->stream, &p, NULL, VC_PA_RATE, BLOCK_FRAMES, paClipOff, in_cb,
-				  in);
-	if (e != paNoError) {
-		in->stream = NULL;
-		snprintf(err, errlen, "portaudio: cannot open input '%s': %s", name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail_pa;
-	}
-	in->channels = p.channelCount;
-	Pa_SetStreamFinishedCallback(in->stream, in_finished);
-
-	/* Map PortAudio's stream clock onto CLOCK_MONOTONIC (and the caller's
-	 * clock, which is CLOCK_MONOTONIC in the daemon). */
-	in->start_us = vc_clock_now(in->clock);
-	in->pa_offset_us = (double)in->start_us - Pa_GetStreamTime(in->stream) * 1e6;
-	in->started_us = mono_us();
-	e = Pa_StartStream(in->stream);
-	if (e != paNoError) {
-		snprintf(err, errlen, "portaudio: cannot start input '%s': %s", name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail_pa;
-	}
-	pthread_mutex_unlock(&pa_lock);
+		goto fail;
 	*out = in;
 	return 0;
 
-fail_pa:
-	if (in->stream)
-		Pa_CloseStream(in->stream);
-	in->stream = NULL;
-	pthread_mutex_unlock(&pa_lock);
-	vc_pa_exit();
 fail:
 	if (ret == -ENOMEM || (errlen && !err[0]))
 		snprintf(err, errlen, "portaudio: out of memory");
@@ -688,13 +718,20 @@ void vc_pa_out_close(struct vc_pa_out *o)
 	free(o);
 }
 
+/* Opened, not yet started: what the device adds to the queue's delay. */
+static void out_opened(void *user, PaStream *s, const PaStreamParameters *p)
+{
+	struct vc_pa_out *o = user;
+	const PaStreamInfo *si = Pa_GetStreamInfo(s);
+
+	o->latency_s = si ? si->outputLatency : p->suggestedLatency;
+	o->started_us = mono_us();
+}
+
 int vc_pa_out_open(struct vc_pa_out **out, const char *device, int target_ms, char *err,
 		   size_t errlen)
 {
 	struct vc_pa_out *o;
-	PaStreamParameters p;
-	PaDeviceIndex dev;
-	PaError e;
 	int ret;
 
 	*out = NULL;
@@ -722,49 +759,13 @@ int vc_pa_out_open(struct vc_pa_out **out, const char *device, int target_ms, ch
 	}
 	o->sem_ok = true;
 
-	ret = vc_pa_init();
-	if (ret) {
-		snprintf(err, errlen, "portaudio: cannot initialise");
-		goto fail;
-	}
-	pthread_mutex_lock(&pa_lock);
-	ret = find_device(device, false, &dev, err, errlen);
+	ret = stream_open(device, false, out_cb, out_finished, o, out_opened, &o->stream,
+			  &o->channels, err, errlen);
 	if (ret)
-		goto fail_pa;
-	const char *name = Pa_GetDeviceInfo(dev)->name;
-	e = pick_params(&p, dev, false);
-	if (e == paFormatIsSupported)
-		e = Pa_OpenStream(&o->stream, NULL, &p, VC_PA_RATE, BLOCK_FRAMES, paClipOff, out_cb,
-				  o);
-	if (e != paNoError) {
-		o->stream = NULL;
-		snprintf(err, errlen, "portaudio: cannot open output '%s': %s", name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail_pa;
-	}
-	o->channels = p.channelCount;
-	const PaStreamInfo *si = Pa_GetStreamInfo(o->stream);
-	o->latency_s = si ? si->outputLatency : p.suggestedLatency;
-	Pa_SetStreamFinishedCallback(o->stream, out_finished);
-	o->started_us = mono_us();
-	e = Pa_StartStream(o->stream);
-	if (e != paNoError) {
-		snprintf(err, errlen, "portaudio: cannot start output '%s': %s", name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail_pa;
-	}
-	pthread_mutex_unlock(&pa_lock);
+		goto fail;
 	*out = o;
 	return 0;
 
-fail_pa:
-	if (o->stream)
-		Pa_CloseStream(o->stream);
-	o->stream = NULL;
-	pthread_mutex_unlock(&pa_lock);
-	vc_pa_exit();
 fail:
 	if (ret == -ENOMEM || (errlen && !err[0]))
 		snprintf(err, errlen, "portaudio: out of memory");
