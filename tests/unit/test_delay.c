@@ -14,6 +14,7 @@
 #include "vc_delay.h"
 #include "vc_test.h"
 #include "vc_test_rng.h"
+#include "vc_test_stats.h"
 
 #define RATE 48000u
 #define STEP 960u          /* 20 ms of RTP time */
@@ -36,7 +37,7 @@ struct pkt {
 struct trace {
 	int n;
 	uint64_t at[MAXP];     /* arrival time of the packet just fed */
-	uint32_t target[MAXP];
+	double target[MAXP];   /* whole ms */
 	double pct[MAXP];
 	struct vc_delay_stats st;
 };
@@ -88,55 +89,6 @@ static void run(int n, uint32_t ts0, struct trace *t)
 	vc_delay_free(d);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The true q-quantile (nearest rank) of the delay variation delay - min
- * delay of packets [from, to). */
-static double true_quantile(int from, int to, double q)
-{
-	static double v[MAXP];
-	int n = to - from;
-	double mn = delay_ms[from];
-	int rank;
-
-	for (int i = from; i < to; i++)
-		mn = delay_ms[i] < mn ? delay_ms[i] : mn;
-	for (int i = 0; i < n; i++)
-		v[i] = delay_ms[from + i] - mn;
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	rank = (int)ceil(q * n) - 1;
-	return v[rank < 0 ? 0 : rank];
-}
-
-/* min / max / mean of the target over packets arriving in [from_s, to_s). */
-struct span {
-	double min, max, mean;
-};
-
-static struct span target_span(const struct trace *t, double from_s, double to_s)
-{
-	struct span s = {1e9, -1e9, 0};
-	int cnt = 0;
-
-	for (int i = 0; i < t->n; i++) {
-		double ts = (double)t->at[i] / 1e6;
-
-		if (ts < from_s || ts >= to_s)
-			continue;
-		s.min = t->target[i] < s.min ? t->target[i] : s.min;
-		s.max = t->target[i] > s.max ? t->target[i] : s.max;
-		s.mean += t->target[i];
-		cnt++;
-	}
-	s.mean = cnt ? s.mean / cnt : 0;
-	return s;
-}
-
 static bool in_range(const struct trace *t)
 {
 	for (int i = 0; i < t->n; i++)
@@ -160,7 +112,7 @@ static void test_no_jitter(void)
 	CHECK_EQ(tr.st.reordered, 0);
 	CHECK_EQ(tr.st.resets, 0);
 	if (verbose)
-		fprintf(stderr, "  no jitter: target %u ms, measured p95 %.2f ms\n",
+		fprintf(stderr, "  no jitter: target %.0f ms, measured p95 %.2f ms\n",
 			tr.target[n - 1], tr.pct[n - 1]);
 }
 
@@ -169,8 +121,8 @@ static void test_no_jitter(void)
 static void check_steady(const char *name, double tol)
 {
 	int n = 3000; /* 60 s */
-	double p95 = true_quantile(0, n, 0.95);
-	struct span s = target_span(&tr, 2.0, 1e9);
+	double p95 = rel_quantile(delay_ms, n, 0.95);
+	struct span s = span_of(tr.at, tr.target, tr.n, 2.0, 1e9);
 
 	CHECK(s.min >= p95 - tol && s.max <= p95 + tol);
 	CHECK(fabs(s.mean - p95) < tol / 2);
@@ -224,9 +176,9 @@ static void test_burst(void)
 		delay_ms[i] = v < 0 ? 0 : v;
 	}
 	run(n, 99, &tr);
-	before = target_span(&tr, 5, 10);
-	during = target_span(&tr, 10, 15.05);
-	after = target_span(&tr, 25, 31);
+	before = span_of(tr.at, tr.target, tr.n, 5, 10);
+	during = span_of(tr.at, tr.target, tr.n, 10, 15.05);
+	after = span_of(tr.at, tr.target, tr.n, 25, 31);
 	pre = before.mean;
 	for (int i = 0; i < tr.n; i++)
 		peak = tr.target[i] > peak ? tr.target[i] : peak;
@@ -249,7 +201,7 @@ static void test_burst(void)
 		fprintf(stderr, "  burst: pre-burst target %.1f ms (%.0f..%.0f), burst max %.0f "
 			"(true burst p95 %.1f ms), +40 ms %.2f s into the burst, back within "
 			"10 ms %.2f s after the burst ends, last 5 s %.0f..%.0f ms\n",
-			pre, before.min, before.max, peak, true_quantile(500, 750, 0.95), risen_at,
+			pre, before.min, before.max, peak, rel_quantile(delay_ms + 500, 750 - 500, 0.95), risen_at,
 			recovered_at < 0 ? 0 : recovered_at - 15, after.min, after.max);
 }
 
@@ -291,11 +243,11 @@ static void test_single_late(void)
 		delay_ms[i] = 40 + rng_uniform(-2, 2);
 	delay_ms[late] += 300;
 	run(n, 5, &tr);
-	CHECK(target_span(&tr, 0, 100).max == FLOOR_MS);
+	CHECK(span_of(tr.at, tr.target, tr.n, 0, 100).max == FLOOR_MS);
 	if (verbose)
 		fprintf(stderr, "  single 300 ms late packet: percentile moved at most %.2f ms, "
 			"%.3f ms from 3 s later; calm network target max %.0f ms\n",
-			worst, worst_after, target_span(&tr, 0, 100).max);
+			worst, worst_after, span_of(tr.at, tr.target, tr.n, 0, 100).max);
 }
 
 /* (6) The same stream across the 32-bit timestamp wrap: identical output. */
@@ -317,7 +269,7 @@ static void test_wrap(void)
 			same = false;
 	CHECK(same);
 	if (verbose)
-		fprintf(stderr, "  wrap: %s output across the wrap, final target %u ms, "
+		fprintf(stderr, "  wrap: %s output across the wrap, final target %.0f ms, "
 			"reordered %llu\n", same ? "identical" : "DIFFERENT", tr.target[n - 1],
 			(unsigned long long)tr.st.reordered);
 	/* And the bare wrap 0xFFFFFFFF -> 0 at the sample level. */
@@ -376,7 +328,7 @@ static void test_reorder(void)
 		vc_delay_free(d);
 	}
 	if (verbose)
-		fprintf(stderr, "  reorder (10%% held 25 ms): target %u ms, measured %.2f ms, "
+		fprintf(stderr, "  reorder (10%% held 25 ms): target %.0f ms, measured %.2f ms, "
 			"reordered %llu\n", tr.target[n - 1], tr.pct[n - 1],
 			(unsigned long long)tr.st.reordered);
 }

@@ -22,6 +22,7 @@
 #include "vc_jb.h"
 #include "vc_test.h"
 #include "vc_test_rng.h"
+#include "vc_test_stats.h"
 
 #define RATE 48000u
 #define STEP 960u            /* 20 ms of RTP time */
@@ -1235,13 +1236,6 @@ static void test_adaptive_constant_transit(void)
 	CHECK_EQ(vc_jb_target_ms(S.jb), 20);
 	CHECK(vc_jb_variation_ms(S.jb) < 5.0); /* within the first 5 ms bucket */
 	vc_jb_free(S.jb);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static double relv[MAXP];

@@ -14,6 +14,7 @@
 
 #include "vc_test.h"
 #include "vc_test_rng.h"
+#include "vc_test_stats.h"
 #include "vc_vjitter.h"
 
 #define STEP 3000u            /* 1/30 s of 90 kHz RTP time */
@@ -88,54 +89,6 @@ static void run(int n, uint32_t ts0, struct trace *t)
 	vc_vjitter_free(vj);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (nearest rank) of delay - min delay over frames [from, to):
- * the delay above the fastest frame a buffer needs to cover that share. */
-static double true_quantile(int from, int to, double q)
-{
-	static double v[MAXF];
-	int n = to - from, rank;
-	double mn = delay_ms[from];
-
-	for (int i = from; i < to; i++)
-		mn = delay_ms[i] < mn ? delay_ms[i] : mn;
-	for (int i = 0; i < n; i++)
-		v[i] = delay_ms[from + i] - mn;
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	rank = (int)ceil(q * n) - 1;
-	return v[rank < 0 ? 0 : rank];
-}
-
-struct span {
-	double min, max, mean;
-};
-
-/* min / max / mean of the estimate over frames arriving in [from_s, to_s). */
-static struct span est_span(const struct trace *t, double from_s, double to_s)
-{
-	struct span s = {1e9, -1e9, 0};
-	int cnt = 0;
-
-	for (int i = 0; i < t->n; i++) {
-		double ts = (double)t->at[i] / 1e6;
-
-		if (ts < from_s || ts >= to_s)
-			continue;
-		s.min = fmin(s.min, t->est[i]);
-		s.max = fmax(s.max, t->est[i]);
-		s.mean += t->est[i];
-		cnt++;
-	}
-	s.mean = cnt ? s.mean / cnt : 0;
-	return s;
-}
-
 static bool sane(double v)
 {
 	return isfinite(v) && v >= 0 && v <= CEIL_MS;
@@ -152,7 +105,7 @@ static void test_constant(void)
 		size_b[i] = 5000;
 	}
 	run(n, 12345, &tr);
-	s = est_span(&tr, 1.0, 1e9);
+	s = span_of(tr.at, tr.est, tr.n, 1.0, 1e9);
 	CHECK(s.max < 2.0);
 	CHECK(tr.est[n - 1] < 1.0);
 	CHECK_EQ(tr.st.frames, n - 1);
@@ -182,8 +135,8 @@ static void test_uniform(void)
 			size_b[i] = pass ? (uint32_t)rng_uniform(3000, 5000) : 4000;
 		}
 		run(n, 777, &tr);
-		p99 = true_quantile(0, n, 0.99);
-		s = est_span(&tr, 10, 1e9);
+		p99 = rel_quantile(delay_ms, n, 0.99);
+		s = span_of(tr.at, tr.est, tr.n, 10, 1e9);
 		CHECK(s.min >= 0.7 * p99 && s.max <= 1.6 * p99);
 		CHECK(s.mean >= 0.9 * p99 && s.mean <= 1.4 * p99);
 		CHECK_EQ(tr.st.resets, 0);
@@ -226,7 +179,7 @@ static void test_size_delay(void)
 		size_term = tr.st.theta0 * (tr.st.max_size - tr.st.avg_size);
 		CHECK(fabs(tr.st.theta0 - truth) < 0.3 * truth);
 		CHECK(noise < (pass ? 5.0 : 2.0));
-		s = est_span(&tr, 10, 1e9);
+		s = span_of(tr.at, tr.est, tr.n, 10, 1e9);
 		CHECK(sane(s.min) && sane(s.max));
 		if (pass) {
 			/* The size term covers the keyframe's extra transmission
@@ -264,9 +217,9 @@ static void test_burst(void)
 		size_b[i] = 4000;
 	}
 	run(n, 99, &tr);
-	before = est_span(&tr, 5, 10);
-	during = est_span(&tr, 10, 15.1);
-	after = est_span(&tr, 25, 31);
+	before = span_of(tr.at, tr.est, tr.n, 5, 10);
+	during = span_of(tr.at, tr.est, tr.n, 10, 15.1);
+	after = span_of(tr.at, tr.est, tr.n, 25, 31);
 	pre = before.mean;
 	/* The last moment after the burst at which the estimate was more than
 	 * 5 ms off its pre-burst level: it is back after that. */
@@ -284,7 +237,7 @@ static void test_burst(void)
 		fprintf(stderr, "  burst: before %.2f ms (%.2f..%.2f), burst max %.1f ms (true p99 "
 			"%.1f ms), back within 5 ms %.2f s after the burst, last 5 s %.2f..%.2f ms, "
 			"reordered %llu\n", pre, before.min, before.max, during.max,
-			true_quantile(300, 450, 0.99), back_at < 0 ? 0 : back_at - 15, after.min,
+			rel_quantile(delay_ms + 300, 450 - 300, 0.99), back_at < 0 ? 0 : back_at - 15, after.min,
 			after.max, (unsigned long long)tr.st.reordered);
 }
 
