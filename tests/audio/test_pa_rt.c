@@ -30,6 +30,7 @@
 #include "vc_pa.h"
 #include "tsan_pulse.h"
 #include "vc_test.h"
+#include "vc_test_stats.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -49,20 +50,6 @@ struct writer {
 	uint64_t start_us, end_us;
 	int short_writes;
 };
-
-static double goertzel_ratio(const int16_t *pcm, int n, double hz)
-{
-	double k = 2.0 * cos(2.0 * M_PI * hz / RATE), s1 = 0, s2 = 0, energy = 0;
-
-	for (int i = 0; i < n; i++) {
-		double s0 = pcm[i] + k * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-		energy += (double)pcm[i] * pcm[i];
-	}
-	double p = s1 * s1 + s2 * s2 - k * s1 * s2;
-	return energy > 0 ? p / (energy * n / 2.0) : 0.0;
-}
 
 static void sleep_ms(int ms)
 {
@@ -174,7 +161,7 @@ static void test_loopback(void)
 			late++;
 		if (age < 0)
 			early++; /* "captured" in the future */
-		if (goertzel_ratio(buf, 480, TONE_HZ) > 0.9) {
+		if (goertzel_ratio(buf, 480, TONE_HZ, RATE) > 0.9) {
 			if (!onset) {
 				int k = 0;
 				while (k < 480 && abs(buf[k]) < 200)

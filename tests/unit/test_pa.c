@@ -23,6 +23,7 @@
 #include "vc_pa.h"
 #include "tsan_pulse.h"
 #include "vc_test.h"
+#include "vc_test_stats.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -57,21 +58,6 @@ static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
-}
-
-/* Relative power of hz in pcm (Goertzel), normalised by the block energy. */
-static double goertzel_ratio(const int16_t *pcm, int n, double hz)
-{
-	double k = 2.0 * cos(2.0 * M_PI * hz / RATE), s1 = 0, s2 = 0, energy = 0;
-
-	for (int i = 0; i < n; i++) {
-		double s0 = pcm[i] + k * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-		energy += (double)pcm[i] * pcm[i];
-	}
-	double p = s1 * s1 + s2 * s2 - k * s1 * s2;
-	return energy > 0 ? p / (energy * n / 2.0) : 0.0;
 }
 
 static int upward_crossings(const int16_t *pcm, int n)
@@ -262,8 +248,8 @@ static void test_input_tone(void)
 	CHECK(first + 100000 > t_open && first < t_open + 1000000);
 	CHECK(memcmp(got, in_pcm, sizeof(int16_t) * (size_t)pos) == 0);
 	/* And independently of the file: it is a 997 Hz tone. */
-	CHECK(goertzel_ratio(got, 4800, IN_HZ) > 0.9);
-	CHECK(goertzel_ratio(got, 4800, 1500.0) < 0.01);
+	CHECK(goertzel_ratio(got, 4800, IN_HZ, RATE) > 0.9);
+	CHECK(goertzel_ratio(got, 4800, 1500.0, RATE) < 0.01);
 	int zc = upward_crossings(got, RATE);
 	CHECK(zc >= 996 && zc <= 998);
 	vc_pa_in_close(in);

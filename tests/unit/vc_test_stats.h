@@ -1,5 +1,5 @@
-/* vc_test_stats.h - the small statistics the timing tests check their
- * estimators against (one copy per test program: static). */
+/* vc_test_stats.h - the small statistics the tests check their results
+ * against (one copy per test program: static). */
 #ifndef VC_TEST_STATS_H
 #define VC_TEST_STATS_H
 
@@ -57,6 +57,22 @@ static inline struct span span_of(const uint64_t *at_us, const double *v, int n,
 	}
 	s.mean = cnt ? s.mean / cnt : 0;
 	return s;
+}
+
+/* Relative power of hz in pcm (Goertzel), normalised by the block energy:
+ * about 1 for a pure tone at hz, about 0 for anything else. */
+static inline double goertzel_ratio(const int16_t *pcm, int n, double hz, int rate)
+{
+	double k = 2.0 * cos(2.0 * 3.14159265358979323846 * hz / rate), s1 = 0, s2 = 0, energy = 0;
+
+	for (int i = 0; i < n; i++) {
+		double s0 = pcm[i] + k * s1 - s2;
+		s2 = s1;
+		s1 = s0;
+		energy += (double)pcm[i] * pcm[i];
+	}
+	double p = s1 * s1 + s2 * s2 - k * s1 * s2;
+	return energy > 0 ? p / (energy * n / 2.0) : 0.0;
 }
 
 #endif
