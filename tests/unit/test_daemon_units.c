@@ -14,6 +14,7 @@
 #include "vc_sink.h"
 #include "vc_stats.h"
 #include "vc_test.h"
+#include "vc_test_tmp.h"
 #include "vc_wav.h"
 #include "vc_y4m.h"
 
@@ -151,20 +152,11 @@ static void test_opts(void)
 	}
 }
 
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-	static char p[128];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
-
 static void test_video_sink(void)
 {
 	struct vc_vsink *s = NULL;
 	struct vc_frame f;
-	char err[256], spec[160];
+	char err[256], spec[300];
 
 	snprintf(spec, sizeof(spec), "file:%s", tmp("v.y4m"));
 	CHECK_EQ(vc_vsink_open(&s, spec, 30, err, sizeof(err)), 0);
@@ -215,7 +207,7 @@ static void test_video_sink(void)
 static void test_audio_sink(void)
 {
 	struct vc_asink *s = NULL;
-	char err[256], spec[160];
+	char err[256], spec[300];
 	int16_t pcm[960];
 
 	snprintf(spec, sizeof(spec), "file:%s", tmp("a.wav"));
@@ -296,8 +288,7 @@ static void test_stats_line(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/vc_daemon_test.XXXXXX");
-	if (!mkdtemp(dir))
+	if (!tmp_make("daemon"))
 		return 1;
 	RUN(test_split_hostport);
 	RUN(test_peer_check);
@@ -305,9 +296,6 @@ int main(void)
 	RUN(test_video_sink);
 	RUN(test_audio_sink);
 	RUN(test_stats_line);
-	const char *files[] = { "v.y4m", "v.y4m.times", "a.wav", "a.wav.times" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		unlink(tmp(files[i]));
-	rmdir(dir);
+	tmp_remove();
 	return vc_test_summary();
 }

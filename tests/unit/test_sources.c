@@ -9,19 +9,11 @@
 #include "vc_barcode.h"
 #include "vc_clock.h"
 #include "vc_test.h"
+#include "vc_test_tmp.h"
 #include "vc_testsrc.h"
 #include "vc_vsrc.h"
 #include "vc_wav.h"
 #include "vc_y4m.h"
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-	static char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
 
 static void test_vsrc_testsrc(void)
 {
@@ -367,17 +359,13 @@ static void test_asrc_file(void)
 
 int main(void)
 {
-	strcpy(dir, "/tmp/vc_test_src.XXXXXX");
-	if (!mkdtemp(dir))
+	if (!tmp_make("src"))
 		return 1;
 	RUN(test_vsrc_testsrc);
 	RUN(test_vsrc_file);
 	RUN(test_vsrc_bad);
 	RUN(test_asrc_tone);
 	RUN(test_asrc_file);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", dir);
+	tmp_remove();
 	return vc_test_summary();
 }

@@ -5,16 +5,8 @@
 #include <unistd.h>
 
 #include "vc_test.h"
+#include "vc_test_tmp.h"
 #include "vc_wav.h"
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-	static char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
 
 /* A tiny builder for hand-made RIFF files. */
 struct buf {
@@ -246,15 +238,11 @@ static void test_malformed(void)
 
 int main(void)
 {
-	strcpy(dir, "/tmp/vc_test_wav.XXXXXX");
-	if (!mkdtemp(dir))
+	if (!tmp_make("wav"))
 		return 1;
 	RUN(test_roundtrip);
 	RUN(test_chunks);
 	RUN(test_malformed);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", dir);
+	tmp_remove();
 	return vc_test_summary();
 }

@@ -6,17 +6,9 @@
 
 #include "vc_frame.h"
 #include "vc_test.h"
+#include "vc_test_tmp.h"
 #include "vc_testsrc.h"
 #include "vc_y4m.h"
-
-static char dir[64];
-
-static const char *tmp(const char *name)
-{
-	static char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
-}
 
 static void put(const char *name, const char *data, size_t len)
 {
@@ -157,15 +149,11 @@ static void test_malformed(void)
 
 int main(void)
 {
-	strcpy(dir, "/tmp/vc_test_y4m.XXXXXX");
-	if (!mkdtemp(dir))
+	if (!tmp_make("y4m"))
 		return 1;
 	RUN(test_roundtrip);
 	RUN(test_tags);
 	RUN(test_malformed);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", dir);
+	tmp_remove();
 	return vc_test_summary();
 }
