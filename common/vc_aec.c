@@ -106,13 +106,15 @@ static bool cfg_valid(const struct vc_aec_cfg *c)
 		return false;
 	if (c->filter_ms < 10 || c->filter_ms > 1000)
 		return false;
-	if (c->bulk_delay_ms > 2000 || c->resync_ms > 1000)
+	if (c->bulk_delay_ms > 2000 || c->bulk_delay_ms < -(int)c->filter_ms / 2 ||
+	    c->resync_ms > 1000)
 		return false;
 	if (c->history_ms > 10000 || c->ring_ms > 10000)
 		return false;
 	/* the history must hold the bulk delay plus at least two blocks */
 	if (ms_to_samples(c->sample_rate, c->history_ms) <
-	    ms_to_samples(c->sample_rate, c->bulk_delay_ms) + 2u * c->frame_samples)
+	    ms_to_samples(c->sample_rate, c->bulk_delay_ms > 0 ? (unsigned)c->bulk_delay_ms : 0) +
+		    2u * c->frame_samples)
 		return false;
 	if (ms_to_samples(c->sample_rate, c->ring_ms) < 2u * c->frame_samples)
 		return false;

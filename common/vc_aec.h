@@ -40,6 +40,9 @@
  * models echo delays in [bulk_delay_ms, bulk_delay_ms + filter_ms).  With
  * honest timestamps bulk_delay_ms = 0 is right; raise it only if the
  * reported latencies are known to under-state the delay by a fixed amount.
+ * A negative bulk delay (down to -filter_ms / 2) covers latencies that may
+ * over-state it: an echo that seems to come before its sound cannot be
+ * cancelled, so the window then starts that far "early".
  * Microphone blocks are placed the same way: consecutive blocks are taken as
  * contiguous samples (their stamps may slew against the sample count) and
  * only a stamp more than 30 ms off re-anchors the microphone's timeline.
@@ -66,7 +69,8 @@ struct vc_aec_cfg {
 	unsigned sample_rate;   /* Hz, 8000..48000 (default 48000) */
 	unsigned frame_samples; /* near block size, 10 ms worth (default 480) */
 	unsigned filter_ms;     /* echo tail the filter models (default 200) */
-	unsigned bulk_delay_ms; /* fixed extra delay on top of timestamps (0) */
+	int bulk_delay_ms;      /* fixed extra delay on top of timestamps (0);
+				 * -filter_ms / 2 .. 2000 */
 	unsigned history_ms;    /* far-end history kept on the capture side;
 				 * bounds bulk_delay + how far playout may run
 				 * ahead of capture (default 500) */

@@ -413,10 +413,10 @@ static void *audio_capture_thread(void *arg)
 /* Device latencies as PortAudio reports them can be off by tens of ms
  * (seen: the microphone's stamps 40 ms early from one run to the next),
  * and an echo that seems to come before its sound cannot be cancelled.
- * Far-end audio is therefore filed this much earlier than it is heard: the
- * canceller's 200 ms filter covers echoes from 40 ms "early" to 160 ms
- * late (the speakers' queue and the room are well inside). */
-#define AEC_FAR_LEAD_US 40000
+ * A negative bulk delay makes the canceller's 200 ms filter cover echoes
+ * from 40 ms "early" to 160 ms late (the speakers' queue and the room are
+ * well inside). */
+#define AEC_BULK_DELAY_MS (-40)
 
 static void *audio_encode_thread(void *arg)
 {
@@ -1431,9 +1431,9 @@ static void *audio_playout_thread(void *arg)
 		if (vc_asink_write(c->asink, ap->fifo, APLAY_BLOCK, heard) < 0)
 			vc_log_limited(c->log, VC_LOG_ERROR, "audio sink: write failed");
 		/* The echo canceller gets exactly what the speakers play, and
-		 * when it will be heard, less AEC_FAR_LEAD_US (see there). */
+		 * when it will be heard. */
 		if (c->aec)
-			vc_aec_far(c->aec, ap->fifo, APLAY_BLOCK, (int64_t)heard - AEC_FAR_LEAD_US);
+			vc_aec_far(c->aec, ap->fifo, APLAY_BLOCK, (int64_t)heard);
 		ap->fifo_len -= APLAY_BLOCK;
 		memmove(ap->fifo, ap->fifo + APLAY_BLOCK, (size_t)ap->fifo_len * sizeof(ap->fifo[0]));
 		atomic_store(&c->stats.speaker_outages, vc_asink_outages(c->asink));
@@ -1549,7 +1549,10 @@ static int open_media(struct vc_call *c, char *err, size_t errlen)
 		}
 		/* Only a microphone hears the speakers: a tone or a file has no
 		 * echo to cancel (and would only pay the canceller's 10 ms). */
-		if (vc_asrc_is_mic(c->asrc) && !o->no_aec && vc_aec_new(&c->aec, NULL)) {
+		struct vc_aec_cfg acfg;
+		vc_aec_cfg_default(&acfg);
+		acfg.bulk_delay_ms = AEC_BULK_DELAY_MS;
+		if (vc_asrc_is_mic(c->asrc) && !o->no_aec && vc_aec_new(&c->aec, &acfg)) {
 			snprintf(err, errlen, "echo canceller: cannot start");
 			return -1;
 		}

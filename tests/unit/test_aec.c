@@ -165,6 +165,7 @@ struct run_opts {
 	bool push_far;
 	int64_t capture_skew_us; /* lie about the capture time by this much */
 	double capture_slew_ppm; /* and let the stamps slew against the samples */
+	int bulk_delay_ms;
 };
 
 /* Push far audio up to (not including) sample `upto`. */
@@ -189,6 +190,7 @@ static void run(const int16_t *mic, int16_t *out, const struct run_opts *o,
 	vc_aec_cfg_default(&cfg);
 	cfg.residual = o->residual;
 	cfg.bypass = o->bypass;
+	cfg.bulk_delay_ms = o->bulk_delay_ms;
 	CHECK_EQ(vc_aec_new(&aec, &cfg), 0);
 	if (!aec)
 		return;
@@ -311,6 +313,18 @@ static void test_misaligned(void)
 	CHECK_EQ(st.far_underruns, 150 / 10);
 	CHECK(erle_full - wrong >= 10.0);
 	CHECK(erle_linear - wrong_lin >= 8.0);
+
+	/* Captures reported 60 ms early (the echo seems to come 20 ms before
+	 * its sound): a bulk delay of -40 ms lets the filter start that early. */
+	o = (struct run_opts){.residual = true, .push_far = true, .capture_skew_us = -60000};
+	wrong = erle_of(&o, &st);
+	o.bulk_delay_ms = -40;
+	double early = erle_of(&o, &st);
+	fprintf(stderr, "  ERLE with captures 60 ms early: %.1f dB, with bulk delay -40 ms %.1f dB\n",
+		wrong, early);
+	CHECK(erle_full - wrong >= 10.0);
+	CHECK(early >= 20.0);
+	CHECK(early - wrong >= 15.0);
 }
 
 static void test_double_talk(void)
@@ -406,6 +420,8 @@ static void test_api(void)
 	CHECK(aec == NULL);
 	vc_aec_cfg_default(&cfg);
 	cfg.bulk_delay_ms = 600; /* more than the 500 ms history */
+	CHECK_EQ(vc_aec_new(&aec, &cfg), -EINVAL);
+	cfg.bulk_delay_ms = -101; /* more than half the 200 ms filter early */
 	CHECK_EQ(vc_aec_new(&aec, &cfg), -EINVAL);
 	vc_aec_cfg_default(&cfg);
 	cfg.sample_rate = 96000;
