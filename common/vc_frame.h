@@ -18,7 +18,8 @@ struct vc_frame {
 	void *mem;           /* owned storage, or NULL when planes are borrowed */
 };
 
-/* Allocate planes for w x h (w and h even, 2..8192). Returns 0 or -errno. */
+/* Allocate planes for w x h (2..8192; odd sizes round the chroma planes
+ * up, as VP8 and I420 do). Returns 0 or -errno. */
 int vc_frame_alloc(struct vc_frame *f, int width, int height);
 void vc_frame_free(struct vc_frame *f);
 /* Copy picture (planes) and metadata from src into dst of the same size. */
@@ -28,7 +29,7 @@ void vc_frame_fill(struct vc_frame *f, uint8_t y, uint8_t u, uint8_t v);
 /* Size in bytes of a tightly packed I420 picture. */
 static inline size_t vc_i420_size(int w, int h)
 {
-	return (size_t)w * (size_t)h + 2 * ((size_t)(w / 2) * (size_t)(h / 2));
+	return (size_t)w * (size_t)h + 2 * ((size_t)((w + 1) / 2) * (size_t)((h + 1) / 2));
 }
 
 #endif

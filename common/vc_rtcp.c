@@ -604,3 +604,35 @@ int vc_rtcp_parse(struct vc_rtcp_iter *it, const uint8_t *buf, size_t len)
 	it->len = len;
 	return 0;
 }
+
+int vc_rtcp_parse_compound(const uint8_t *buf, size_t len, struct vc_rtcp_msg *out, unsigned max,
+			   unsigned *n)
+{
+	struct vc_rtcp_iter it = { .buf = buf, .len = len };
+	struct vc_rtcp_msg scratch;
+	int r;
+
+	assert(buf || len == 0);
+	assert(out && n);
+	*n = 0;
+	if (len < HDR)
+		return VC_RTCP_ETRUNC;
+	if ((buf[0] >> 6) != 2)
+		return VC_RTCP_EVERSION;
+	if (buf[1] != VC_RTCP_SR && buf[1] != VC_RTCP_RR)
+		return VC_RTCP_EFIRST;
+	for (;;) {
+		struct vc_rtcp_msg *m = *n < max ? &out[*n] : &scratch;
+		r = iter_next(&it, m);
+		if (r <= 0)
+			break;
+		if (*n == max) {
+			r = VC_RTCP_ELEN; /* more messages than the caller takes: refuse */
+			break;
+		}
+		(*n)++;
+	}
+	if (r < 0)
+		*n = 0;
+	return r < 0 ? r : 0;
+}

@@ -34,6 +34,7 @@ enum vc_rtcp_err {
 	VC_RTCP_ETRAIL = -4,   /* bytes left over that are not a whole packet */
 	VC_RTCP_ESPACE = -5,   /* writer: buffer full */
 	VC_RTCP_EINVAL = -6,
+	VC_RTCP_EFIRST = -7,   /* a compound that does not start with SR or RR */
 };
 
 struct vc_rtcp_rb {
@@ -133,5 +134,13 @@ int vc_rtcp_parse(struct vc_rtcp_iter *it, const uint8_t *buf, size_t len);
 /* Next message: 1 with *m filled, 0 at the end, negative on a packet whose
  * contents are inconsistent (the iteration stops there). */
 int vc_rtcp_next(struct vc_rtcp_iter *it, struct vc_rtcp_msg *m);
+
+/* Decode a whole compound in one pass into out[0..*n) (at most max
+ * messages).  RFC 3550 6.1: the first packet must be an SR or an RR.
+ * Returns 0, or a negative vc_rtcp_err (VC_RTCP_EFIRST, or VC_RTCP_ELEN
+ * for more than max messages); on error nothing in out is to be used:
+ * a compound is accepted or rejected whole. */
+int vc_rtcp_parse_compound(const uint8_t *buf, size_t len, struct vc_rtcp_msg *out, unsigned max,
+			   unsigned *n);
 
 #endif

@@ -1,7 +1,9 @@
 /* main.c - vcalld: a peer-to-peer video call daemon. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vc_call.h"
 #include "vc_log.h"
@@ -13,16 +15,34 @@
 #define VCALLD_VERSION "0.1.0"
 #endif
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
+/* Signals are blocked in every thread; this one waits for them.  The first
+ * SIGINT/SIGTERM hangs up cleanly, a second leaves at once; SIGUSR1 (sent
+ * by main when the call is over) ends the thread. */
+static void *signal_thread(void *arg)
 {
-	/* First signal: hang up cleanly.  Second: leave at once. */
-	if (stop_requested) {
-		signal(sig, SIG_DFL);
-		raise(sig);
+	struct vc_call *call = arg;
+	sigset_t set;
+	int sig, n = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)
+			break;
+		if (n++ > 0) {
+			sigdelset(&set, SIGUSR1);
+			signal(sig, SIG_DFL);
+			pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+			raise(sig);
+			_exit(128 + sig);
+		}
+		vc_call_hangup(call);
 	}
-	stop_requested = 1;
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -56,17 +76,27 @@ int main(int argc, char **argv)
 	}
 	vc_log_init(&log, "vcalld", o.log_level);
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Block the signals before any thread exists: every thread inherits
+	 * the mask, and only signal_thread takes them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (vc_call_new(&call, &o, &log))
 		return 1;
-	int status = vc_call_run(call, &stop_requested);
+	pthread_t sig_th;
+	if (pthread_create(&sig_th, NULL, signal_thread, call) != 0) {
+		vc_err(&log, "cannot start the signal thread");
+		vc_call_free(call);
+		return 1;
+	}
+	int status = vc_call_run(call);
+	pthread_kill(sig_th, SIGUSR1);
+	pthread_join(sig_th, NULL);
 	vc_call_free(call);
 	return status;
 }

@@ -52,10 +52,10 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	fprintf(fp, ",\"video_out\":{\"frames_encoded\":%" PRIu64 ",\"fps\":%.1f,\"kbps\":%.1f,"
 		    "\"target_kbps\":%u,\"width\":%d,\"height\":%d,\"keyframes\":%" PRIu64
 		    ",\"nacks_received\":%" PRIu64 ",\"plis_received\":%" PRIu64 ",\"retransmitted\":%" PRIu64
-		    ",\"frames_captured\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"camera_outages\":%" PRIu64 "}",
+		    ",\"rtx_over_budget\":%" PRIu64 ",\"frames_captured\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"camera_outages\":%" PRIu64 "}",
 		fe, rate(fe, prev->frames_encoded, secs), rate(vob, prev->video_out_bytes, secs) * 8 / 1000,
 		snap->video_kbps_target, snap->width, snap->height, LD(keyframes), LD(nacks_received),
-		LD(plis_received), LD(retransmitted), LD(frames_captured), LD(video_out_packets),
+		LD(plis_received), LD(retransmitted), LD(rtx_over_budget), LD(frames_captured), LD(video_out_packets),
 		LD(camera_outages));
 
 	fprintf(fp, ",\"video_in\":{\"packets\":%" PRIu64 ",\"packets_lost\":%" PRId64
@@ -121,9 +121,12 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	}
 	fprintf(fp, ",\"rejected\":{\"bad_source\":%" PRIu64 ",\"malformed\":%" PRIu64
 		    ",\"auth_failed\":%" PRIu64 ",\"unknown_pt\":%" PRIu64 ",\"unknown_ssrc\":%" PRIu64
-		    ",\"bad_sequence\":%" PRIu64 "}",
+		    ",\"bad_sequence\":%" PRIu64 ",\"oversize\":%" PRIu64 ",\"duplicate\":%" PRIu64
+		    ",\"late\":%" PRIu64 ",\"too_big\":%" PRIu64 ",\"overflow\":%" PRIu64
+		    ",\"bye_unknown_ssrc\":%" PRIu64 "}",
 		LD(rejected_bad_source), LD(rejected_malformed), LD(rejected_auth), LD(rejected_unknown_pt),
-		LD(rejected_unknown_ssrc), LD(rejected_sequence));
+		LD(rejected_unknown_ssrc), LD(rejected_sequence), LD(rejected_oversize), LD(rejected_duplicate),
+		LD(rejected_late), LD(rejected_too_big), LD(rejected_overflow), LD(rejected_bye));
 	fprintf(fp, ",\"rtcp\":{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", LD(rtcp_sent),
 		LD(rtcp_received));
 	fputs("}\n", fp);

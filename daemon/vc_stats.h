@@ -17,6 +17,7 @@ struct vc_stats {
 	_Atomic uint64_t frames_captured, frames_encoded, keyframes;
 	_Atomic uint64_t video_out_packets, video_out_bytes;
 	_Atomic uint64_t plis_received, nacks_received, retransmitted;
+	_Atomic uint64_t rtx_over_budget; /* NACKs cut short by the retransmission budget */
 	/* video in */
 	_Atomic uint64_t video_in_packets, video_in_bytes;
 	_Atomic uint64_t frames_decoded, frames_dropped, frames_given_up;
@@ -44,6 +45,11 @@ struct vc_stats {
 	_Atomic uint64_t rtcp_sent, rtcp_received, send_errors, send_dropped;
 	_Atomic uint64_t rejected_bad_source, rejected_malformed, rejected_unknown_pt;
 	_Atomic uint64_t rejected_unknown_ssrc, rejected_sequence, rejected_auth;
+	/* refusals past the parsers: a datagram over the 1200-byte profile,
+	 * packets the frame or jitter buffer would not take, and a BYE that
+	 * names none of the peer's current SSRCs */
+	_Atomic uint64_t rejected_oversize, rejected_duplicate, rejected_late, rejected_too_big;
+	_Atomic uint64_t rejected_overflow, rejected_bye;
 };
 
 /* What only the call can compute, gathered under its locks. */

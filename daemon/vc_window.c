@@ -66,6 +66,7 @@ struct vc_window {
 	int overlay_on;
 	int redraw;       /* exposed or resized since the last render */
 	int text_warned;
+	uint32_t wake_event; /* SDL user event: another thread has news */
 };
 
 static int env_set(const char *name)
@@ -202,6 +203,7 @@ int vc_window_open(struct vc_window **out, const struct vc_window_cfg *cfg, char
 	SDL_StopTextInput();
 	SDL_EventState(SDL_MOUSEMOTION, SDL_IGNORE);
 	open_font(w, cfg->font_path);
+	w->wake_event = SDL_RegisterEvents(1);
 	w->redraw = 1;
 	*out = w;
 	return 0;
@@ -413,6 +415,8 @@ static void device_reset(struct vc_window *w)
 
 static enum vc_window_event handle(struct vc_window *w, const SDL_Event *ev)
 {
+	if (w->wake_event != (uint32_t)-1 && ev->type == w->wake_event)
+		return VC_WIN_WAKE;
 	switch (ev->type) {
 	case SDL_QUIT:
 		return VC_WIN_QUIT;
@@ -460,6 +464,17 @@ static enum vc_window_event handle(struct vc_window *w, const SDL_Event *ev)
 	default:
 		return VC_WIN_NONE;
 	}
+}
+
+void vc_window_wake(struct vc_window *w)
+{
+	SDL_Event ev;
+
+	if (w->wake_event == (uint32_t)-1)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = w->wake_event;
+	SDL_PushEvent(&ev); /* thread-safe; a full queue wakes the loop anyway */
 }
 
 enum vc_window_event vc_window_poll(struct vc_window *w, int timeout_ms)

@@ -4,7 +4,8 @@
  *
  * Frames are copied into IYUV streaming textures created once per picture
  * size (no per-frame allocation).  Resizable; f toggles fullscreen inside.
- * Threading: SDL wants the main thread: every call from the main thread.
+ * Threading: SDL wants the main thread: every call from the main thread,
+ * but vc_window_wake, which any thread may call.
  */
 #ifndef VC_WINDOW_H
 #define VC_WINDOW_H
@@ -28,6 +29,7 @@ enum vc_window_event {
 	VC_WIN_MUTE,            /* m: toggle microphone mute */
 	VC_WIN_CAMERA,          /* v: toggle camera off */
 	VC_WIN_STATS,           /* s: toggle the stats overlay (already applied) */
+	VC_WIN_WAKE,            /* vc_window_wake() was called */
 };
 
 /* Returns 0, or -ENODEV (no display: the caller falls back to the null sink)
@@ -43,6 +45,9 @@ void vc_window_set_overlay_text(struct vc_window *w, const char *text);
 int vc_window_overlay_visible(const struct vc_window *w);
 /* Draw and present. */
 int vc_window_render(struct vc_window *w);
+/* Any thread: make a waiting vc_window_poll return VC_WIN_WAKE (a new
+ * picture, or the call is ending). */
+void vc_window_wake(struct vc_window *w);
 /* Wait up to timeout_ms for input and return the next event, or VC_WIN_NONE. */
 enum vc_window_event vc_window_poll(struct vc_window *w, int timeout_ms);
 

@@ -98,7 +98,6 @@ struct side {
 	struct vc_opts o;
 	struct vc_log log;
 	struct vc_call *call;
-	volatile sig_atomic_t stop;
 	int status;
 	char listen[32], peer[32], stats[128], y4m[128];
 };
@@ -106,7 +105,7 @@ struct side {
 static void *run_call(void *arg)
 {
 	struct side *s = arg;
-	s->status = vc_call_run(s->call, &s->stop);
+	s->status = vc_call_run(s->call);
 	return NULL;
 }
 
@@ -190,7 +189,6 @@ static int setup(struct side *s, const char *name, int me, int other, const char
 	snprintf(s->stats, sizeof(s->stats), "%s/%s.jsonl", dir, name);
 	snprintf(s->y4m, sizeof(s->y4m), "file:%s/%s.y4m", dir, name);
 	memset(&s->o, 0, sizeof(s->o));
-	s->stop = 0;
 	s->call = NULL;
 	s->o.peer = s->peer;
 	s->o.listen = s->listen;
