@@ -2,8 +2,9 @@
  *
  * 48 kHz mono 16-bit, 10 ms device blocks.  The PortAudio callbacks only
  * copy between the device buffer and preallocated single-producer/
- * single-consumer rings (common/vc_ring.h) and post a semaphore: they never
- * allocate, lock or block.  Input overflow (ring full: the newest samples
+ * single-consumer rings (common/base/include/vc_ring.h) and post a
+ * semaphore: they never allocate, lock or block.  Input overflow (ring
+ * full: the newest samples
  * are dropped) and output underflow (ring empty: the callback plays silence)
  * are counted; capture timestamps keep advancing through both (they come
  * from the stream's input ADC time mapped onto CLOCK_MONOTONIC, or from the

@@ -6,8 +6,9 @@
  * packets that arrive after their timestamp was played.
  *
  * Timing model.  Every stored or late packet feeds a vc_delay estimator
- * (common/vc_delay.h): the reference is the fastest packet of the last 2 s
- * (its transit = arrival - RTP time), and the target is the 95th
+ * (common/jitter/src/vc_delay.h, private to this library): the reference
+ * is the fastest packet of the last 2 s (its transit = arrival - RTP
+ * time), and the target is the 95th
  * percentile of how much later than that reference packets arrive, with a
  * floor of one packet and a hard ceiling (or a fixed target when the
  * configuration says so).  The nominal playout time of timestamp ts is
