@@ -13,7 +13,6 @@ void vc_liveness_init(struct vc_liveness *l, uint64_t timeout_us, uint64_t now_u
 	atomic_store(&l->state, VC_ST_CONNECTING);
 	l->timeout_us = timeout_us;
 	l->last_rx_us = now_us;
-	l->connected_us = 0;
 }
 
 enum vc_live_event vc_liveness_packet(struct vc_liveness *l, uint64_t now_us)
@@ -23,7 +22,6 @@ enum vc_live_event vc_liveness_packet(struct vc_liveness *l, uint64_t now_us)
 	if (now_us > l->last_rx_us)
 		l->last_rx_us = now_us;
 	if (st == VC_ST_CONNECTING) {
-		l->connected_us = now_us;
 		atomic_store(&l->state, VC_ST_CONNECTED);
 		return VC_LIVE_CONNECTED;
 	}

@@ -24,7 +24,6 @@ struct vc_liveness {
 	_Atomic int state;       /* enum vc_call_state, read by any thread */
 	uint64_t timeout_us;
 	uint64_t last_rx_us;
-	uint64_t connected_us;   /* first packet */
 };
 
 void vc_liveness_init(struct vc_liveness *l, uint64_t timeout_us, uint64_t now_us);

@@ -75,10 +75,10 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 	put_ms(fp, "decode_ms", LD(decode_us));
 	fputc('}', fp);
 
-	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,\"overflows\":%" PRIu64
-		    ",\"mic_overflows\":%" PRIu64 ",\"mic_outages\":%" PRIu64 ",\"stale_dropped\":%" PRIu64
+	fprintf(fp, ",\"audio_out\":{\"packets\":%" PRIu64 ",\"kbps\":%.1f,"
+		    "\"mic_overflows\":%" PRIu64 ",\"mic_outages\":%" PRIu64 ",\"stale_dropped\":%" PRIu64
 		    ",\"dtx_frames\":%" PRIu64,
-		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000, LD(audio_overflows),
+		LD(audio_out_packets), rate(aob, prev->audio_out_bytes, secs) * 8 / 1000,
 		LD(mic_overflows), LD(mic_outages), LD(audio_stale), LD(audio_dtx_frames));
 	/* The echo canceller, when the source is a microphone. */
 	if (snap->aec < 0)
@@ -129,6 +129,8 @@ void vc_stats_write(FILE *fp, struct vc_stats *s, const struct vc_stats_snapshot
 		LD(rejected_late), LD(rejected_too_big), LD(rejected_overflow), LD(rejected_bye));
 	fprintf(fp, ",\"rtcp\":{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", LD(rtcp_sent),
 		LD(rtcp_received));
+	fprintf(fp, ",\"send\":{\"errors\":%" PRIu64 ",\"dropped\":%" PRIu64 "}", LD(send_errors),
+		LD(send_dropped));
 	fputs("}\n", fp);
 	fflush(fp);
 

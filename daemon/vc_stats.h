@@ -28,7 +28,7 @@ struct vc_stats {
 	_Atomic uint64_t plis_sent, nacks_sent;
 	_Atomic uint32_t width, height;
 	/* audio out */
-	_Atomic uint64_t audio_out_packets, audio_out_bytes, audio_overflows;
+	_Atomic uint64_t audio_out_packets, audio_out_bytes;
 	/* devices: copied in by the thread that owns each device */
 	_Atomic uint64_t camera_outages, mic_outages, mic_overflows, audio_stale;
 	_Atomic uint64_t speaker_outages, speaker_underflows;

@@ -1,11 +1,14 @@
 /* vc_rtcp.h - RTCP compound packets: SR, RR, SDES CNAME, BYE (RFC 3550),
- * generic NACK and PLI/FIR (RFC 4585, RFC 5104), REMB bandwidth feedback.
+ * generic NACK and PLI/FIR (RFC 4585, RFC 5104); REMB is parsed (a browser
+ * may send it) but not written.
  *
  * Building: a struct vc_rtcp_writer appends packets into a caller buffer;
  * the first error sticks in w->err and further appends do nothing.
  * Parsing: vc_rtcp_parse() validates the whole compound first (every
  * length field inside the datagram, version 2, no trailing bytes) and then
  * iterates; a compound that fails validation is rejected whole.
+ * vc_rtcp_parse_compound() does the same in one pass into an array and
+ * also requires the SR/RR first: the daemon's entry point.
  * Thread-safe: no state.
  */
 #ifndef VC_RTCP_H
@@ -115,8 +118,6 @@ void vc_rtcp_add_pli(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t me
 void vc_rtcp_add_fir(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t seq);
 void vc_rtcp_add_nack(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t media_ssrc,
 		      const uint16_t *seqs, unsigned n);
-void vc_rtcp_add_remb(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint64_t bitrate_bps,
-		      const uint32_t *ssrcs, unsigned n);
 
 /* ---- parser ---- */
 struct vc_rtcp_iter {

@@ -259,36 +259,6 @@ void vc_rtcp_add_nack(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint32_t m
 	}
 }
 
-void vc_rtcp_add_remb(struct vc_rtcp_writer *w, uint32_t sender_ssrc, uint64_t bitrate_bps,
-		      const uint32_t *ssrcs, unsigned n)
-{
-	unsigned bexp = 0;
-	uint64_t mant = bitrate_bps;
-	uint8_t *p;
-
-	assert(w);
-	if (n > 255 || (n && !ssrcs)) {
-		fail(w, VC_RTCP_EINVAL);
-		return;
-	}
-	/* 6-bit exponent, 18-bit mantissa: rounds down, never overstates. */
-	while (mant >= (1u << 18)) {
-		mant >>= 1;
-		bexp++;
-	}
-	p = begin(w, FMT_AFB, VC_RTCP_PSFB, 20 + (size_t)n * 4);
-	if (!p)
-		return;
-	vc_put32(p + 4, sender_ssrc);
-	/* media source SSRC is 0 for REMB */
-	memcpy(p + 12, "REMB", 4);
-	p[16] = (uint8_t)n;
-	p[17] = (uint8_t)(bexp << 2 | (unsigned)(mant >> 16));
-	vc_put16(p + 18, (uint16_t)mant);
-	for (unsigned i = 0; i < n; i++)
-		vc_put32(p + 20 + i * 4, ssrcs[i]);
-}
-
 /* ---- parser ---- */
 
 /* One packet of the compound: where it starts and where its contents end
