@@ -52,7 +52,7 @@ export DISPLAY=$DISP SDL_VIDEODRIVER=x11
 "$WINTEST" show "$WORK" >"$WORK/show.log" 2>&1 &
 APP_PID=$!
 
-for phase in waiting remote overlay letterbox; do
+for phase in waiting remote overlay letterbox odd; do
 	for _ in $(seq 400); do
 		[ -f "$WORK/$phase.ready" ] && break
 		kill -0 "$APP_PID" 2>/dev/null || fail "vc_wintest show died before $phase"

@@ -31,6 +31,7 @@
 #include <SDL.h>
 
 #include "vc_barcode.h"
+#include "vc_callwin.h"
 #include "vc_frame.h"
 #include "vc_test.h"
 #include "vc_testsrc.h"
@@ -46,6 +47,9 @@
 #define LBOX_FIRST 2000u
 #define LBOX_COUNT 15u
 #define LBOX_H 360
+#define ODD_W 321 /* an odd-sized peer picture, flat grey */
+#define ODD_H 241
+#define ODD_Y 180
 #define SHOT_WAIT_MS 30000
 
 /* Saturated green in BT.601 studio range: RGB (0, 255, 0). */
@@ -204,6 +208,29 @@ static int show(void)
 	}
 	if (announce("letterbox", LBOX_FIRST + LBOX_COUNT - 1) < 0 ||
 	    wait_shot(w, "letterbox") < 0)
+		goto fail;
+
+	/* odd: a 321x241 picture (a peer may send one) through the call's
+	 * mailbox, as video playout hands it to the main thread. */
+	struct vc_mailbox *mb = NULL;
+	struct vc_frame odd;
+	const struct vc_frame *got;
+	if (vc_mailbox_new(&mb) < 0 || vc_frame_alloc(&odd, ODD_W, ODD_H) < 0)
+		goto fail;
+	vc_frame_fill(&odd, ODD_Y, 128, 128);
+	vc_mailbox_post(mb, &odd);
+	got = vc_mailbox_take(mb);
+	CHECK(got != NULL);
+	CHECK(vc_mailbox_take(mb) == NULL); /* taken once */
+	if (got) {
+		CHECK_EQ(got->width, ODD_W);
+		CHECK_EQ(got->height, ODD_H);
+		CHECK_EQ(vc_window_set_remote(w, got), 0);
+	}
+	settle(w, 200);
+	vc_frame_free(&odd);
+	vc_mailbox_free(mb);
+	if (announce("odd", 0) < 0 || wait_shot(w, "odd") < 0)
 		goto fail;
 
 	CHECK_EQ(key(w, SDLK_m), VC_WIN_MUTE);
@@ -464,13 +491,39 @@ static void check_letterbox(const struct shot *s)
 	CHECK(bar_n > 0);
 }
 
+/* The odd-sized grey picture fills the window (its aspect is 4:3 within a
+ * pixel), the letterbox bars included: every pixel but the PiP and a
+ * one-pixel edge is grey (Y 180 -> RGB 191 in BT.601). */
+static void check_odd(const struct shot *s)
+{
+	struct vc_rect pip = vc_layout_pip(320, 240, W, H);
+	long n = 0, grey = 0;
+
+	pip.x -= VC_PIP_BORDER;
+	pip.y -= VC_PIP_BORDER;
+	pip.w += 2 * VC_PIP_BORDER;
+	pip.h += 2 * VC_PIP_BORDER;
+	for (int y = 1; y < H - 1; y++)
+		for (int x = 1; x < W - 1; x++) {
+			if (in_rect(pip, x, y))
+				continue;
+			const uint8_t *p = px(s, x, y);
+			n++;
+			grey += abs(p[0] - 191) <= 4 && abs(p[1] - 191) <= 4 && abs(p[2] - 191) <= 4;
+		}
+	fprintf(stderr, "odd: %ld/%ld pixels of the %dx%d grey picture\n", grey, n, ODD_W, ODD_H);
+	CHECK(grey > n * 98 / 100);
+}
+
 static int check(void)
 {
-	static struct shot waiting, remote, overlay, lbox;
+	static struct shot waiting, remote, overlay, lbox, odd;
 
 	if (load(&waiting, "waiting") < 0 || load(&remote, "remote") < 0 ||
-	    load(&overlay, "overlay") < 0 || load(&lbox, "letterbox") < 0)
+	    load(&overlay, "overlay") < 0 || load(&lbox, "letterbox") < 0 || load(&odd, "odd") < 0)
 		return EXIT_FAILURE;
+	check_odd(&odd);
+	check_pip(&odd, "odd");
 
 	check_waiting(&waiting);
 	check_pip(&waiting, "waiting");
