@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "vc_cond.h"
 #include "vc_jb.h"
 #include "vc_opus.h"
 #include "vc_rtp.h"
@@ -73,11 +73,7 @@ int vc_aplay_new(struct vc_aplay **out, const struct vc_aplay_cfg *cfg)
 		return -ENOMEM;
 	a->cfg = *cfg;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	vc_cond_init_monotonic(&a->cv);
 	if (vc_jb_new(&a->jb, &jc) || vc_opus_dec_new(&a->dec, 1) ||
 	    vc_stretch_new_flags(&a->st, VC_OPUS_RATE, VC_STRETCH_NO_DELAY)) {
 		vc_aplay_free(a);
@@ -193,13 +189,7 @@ static bool wait_for_packet(struct vc_aplay *a, uint64_t deadline_us)
 	pthread_mutex_lock(&a->lock);
 	if (!a->stopped) {
 		a->waiting = true;
-		if (deadline_us == UINT64_MAX) {
-			pthread_cond_wait(&a->cv, &a->lock);
-		} else {
-			struct timespec ts = { .tv_sec = (time_t)(deadline_us / 1000000u),
-					       .tv_nsec = (long)(deadline_us % 1000000u) * 1000L };
-			pthread_cond_timedwait(&a->cv, &a->lock, &ts);
-		}
+		vc_cond_wait_until(&a->cv, &a->lock, deadline_us);
 		a->waiting = false;
 	}
 	bool go = !a->stopped;

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "vc_cond.h"
 #include "vc_nack.h"
 #include "vc_rtp.h"
 
@@ -57,8 +57,6 @@ int vc_vrecv_new(struct vc_vrecv **out, uint32_t fixed_target_ms, struct vc_stat
 	struct vc_vrecv *v = calloc(1, sizeof(*v));
 	struct vc_framebuf_cfg fc = { .clock_rate = 90000, .target_ms = fixed_target_ms, .slots = 1024,
 				      .max_payload = VC_RTP_MAX_PACKET, .max_frame = VC_MAX_FRAME_BYTES };
-	pthread_condattr_t ca;
-
 	*out = NULL;
 	if (!v)
 		return -ENOMEM;
@@ -67,10 +65,7 @@ int vc_vrecv_new(struct vc_vrecv **out, uint32_t fixed_target_ms, struct vc_stat
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&v->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&v->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	vc_cond_init_monotonic(&v->cv);
 	v->stats = stats;
 	v->fixed_ms = fixed_target_ms;
 	v->target_ms = fixed_target_ms;
@@ -177,14 +172,7 @@ int vc_vrecv_get(struct vc_vrecv *v, const struct vc_clock *clk, uint64_t lead_u
 	if (!got && !v->stopped) {
 		uint64_t due = vc_framebuf_next_due(v->fb);
 		due = due > lead_us ? due - lead_us : 0;
-		uint64_t until = due < deadline_us ? due : deadline_us;
-		if (until == UINT64_MAX) {
-			pthread_cond_wait(&v->cv, &v->lock);
-		} else {
-			struct timespec ts = { .tv_sec = (time_t)(until / 1000000u),
-					       .tv_nsec = (long)(until % 1000000u) * 1000L };
-			pthread_cond_timedwait(&v->cv, &v->lock, &ts);
-		}
+		vc_cond_wait_until(&v->cv, &v->lock, due < deadline_us ? due : deadline_us);
 		got = vc_framebuf_get(v->fb, vc_clock_now(clk) + lead_us, f);
 	}
 	atomic_store(&v->stats->frames_given_up, vc_framebuf_dropped(v->fb));

@@ -7,11 +7,14 @@
  */
 #include "vc_queue.h"
 
+#include "vc_cond.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "vc_cond.h"
 
 #define QUEUE_MAX_CAP ((size_t)1 << 24)
 
@@ -29,8 +32,6 @@ struct vc_queue {
 int vc_queue_new(struct vc_queue **out, size_t capacity)
 {
 	struct vc_queue *q = NULL;
-	pthread_condattr_t ca;
-	bool have_ca = false;
 	int err = 0;
 
 	if (!out || capacity < 1 || capacity > QUEUE_MAX_CAP)
@@ -50,22 +51,13 @@ int vc_queue_new(struct vc_queue **out, size_t capacity)
 	if (err)
 		goto out;
 	q->have_lock = true;
-	err = -pthread_condattr_init(&ca);
-	if (err)
-		goto out;
-	have_ca = true;
-	err = -pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (err)
-		goto out;
-	err = -pthread_cond_init(&q->nonempty, &ca);
+	err = vc_cond_init_monotonic(&q->nonempty);
 	if (err)
 		goto out;
 	q->have_cond = true;
 	*out = q;
 	q = NULL;
 out:
-	if (have_ca)
-		pthread_condattr_destroy(&ca);
 	vc_queue_free(q);
 	return err;
 }
@@ -102,21 +94,11 @@ int vc_queue_push(struct vc_queue *q, void *item)
 
 void *vc_queue_pop(struct vc_queue *q, uint64_t deadline_us)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)(deadline_us / 1000000u),
-		.tv_nsec = (long)(deadline_us % 1000000u) * 1000L,
-	};
 	void *item = NULL;
 
 	pthread_mutex_lock(&q->lock);
 	while (q->len == 0 && !q->closed && deadline_us != 0) {
-		int rc;
-
-		if (deadline_us == UINT64_MAX)
-			rc = pthread_cond_wait(&q->nonempty, &q->lock);
-		else
-			rc = pthread_cond_timedwait(&q->nonempty, &q->lock, &ts);
-		if (rc == ETIMEDOUT)
+		if (vc_cond_wait_until(&q->nonempty, &q->lock, deadline_us) == -ETIMEDOUT)
 			break;
 	}
 	if (q->len > 0) {
