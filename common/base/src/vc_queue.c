@@ -7,12 +7,10 @@
  */
 #include "vc_queue.h"
 
-#include "vc_cond.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "vc_cond.h"
 
