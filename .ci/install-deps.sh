@@ -14,6 +14,8 @@ PKGS=(
   pulseaudio libasound2-plugins
   # plots of the harness's timing series (tests/harness/plot-timing)
   gnuplot-nox
+  # bench/call-cost: CPU samples per shared object (perf record / perf report)
+  linux-perf
 )
 
 missing=()
