@@ -59,7 +59,9 @@ double vc_aplay_want_ms(double delay_ms, double fifo_ms, double lat_ms, double t
 {
 	double hold = delay_ms - fifo_ms - lat_ms;
 
-	return lat_ms + hold + ceil((target_ms - hold) / VC_APLAY_TICK_MS) * VC_APLAY_TICK_MS;
+	/* A hold that equals the target but for the subtraction's rounding
+	 * (39.999999999999993) covers it: 1 ns of slack, not another tick. */
+	return lat_ms + hold + ceil((target_ms - hold - 1e-6) / VC_APLAY_TICK_MS) * VC_APLAY_TICK_MS;
 }
 
 int vc_aplay_new(struct vc_aplay **out, const struct vc_aplay_cfg *cfg)

@@ -128,5 +128,7 @@ void vc_avsync_reset_drift(struct vc_avsync *a)
 {
 	pthread_mutex_lock(&a->drift_lock);
 	vc_drift_reset(&a->drift);
+	/* nor publish the old sender's estimate until the next fit */
+	atomic_store(&a->drift_ppb, INT64_MIN);
 	pthread_mutex_unlock(&a->drift_lock);
 }

@@ -46,7 +46,9 @@ bool vc_kf_limiter_try(_Atomic uint64_t *last_us, uint64_t now_us, uint64_t min_
 	uint64_t last = atomic_load(last_us);
 
 	do {
-		if (last && now_us - last < min_us)
+		/* A request stamped after our now (another thread read the
+		 * clock later but asked first) is as recent as it gets. */
+		if (last && (now_us < last || now_us - last < min_us))
 			return false;
 	} while (!atomic_compare_exchange_weak(last_us, &last, now_us));
 	return true;
