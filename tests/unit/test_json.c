@@ -1,6 +1,8 @@
 /* test_json.c - the shared JSON writer (common/json/vc_json.h): NaN and
  * infinity become null, rounding matches printf("%.*f"), integers stay
- * integers, keys keep their order, and what is written parses.
+ * integers, keys keep their order, and what is written parses; and the
+ * daemon's stats line, written through it, is valid JSON even when the
+ * snapshot holds non-finite values.
  */
 #include <math.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "vc_json.h"
+#include "vc_stats.h"
 #include "vc_test.h"
 #include "vc_test_rng.h"
 
@@ -197,11 +200,67 @@ static void test_key_order(void)
 	free(buf);
 }
 
+/* Where key (with its quotes and colon) first appears in s, or -1. */
+static long at(const char *s, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	const char *p = strstr(s, pat);
+	return p ? (long)(p - s) : -1;
+}
+
+static void test_stats_line_nonfinite(void)
+{
+	struct vc_stats st;
+	struct vc_stats_snapshot snap = { .t_us = 3000000, .state = "connected", .rtt_us = 1500,
+					  .have_drift = true, .drift_ppm = NAN, .aec = 1,
+					  .in_jitter_ms = { INFINITY, -INFINITY } };
+	struct vc_stats_prev prev = { .t_us = 2000000 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	vc_stats_init(&st);
+	atomic_store(&st.frames_encoded, 30);
+	vc_stats_write(fp, &st, &snap, &prev, 1000000);
+	fclose(fp);
+	CHECK(len > 0 && buf[len - 1] == '\n' && strchr(buf, '\n') == buf + len - 1);
+	CHECK(strstr(buf, "nan") == NULL && strstr(buf, "inf") == NULL);
+
+	json_error_t err;
+	json_t *o = json_loads(buf, 0, &err);
+	CHECK(o != NULL);
+	if (!o)
+		fprintf(stderr, "  %s: %s\n", err.text, buf);
+	json_t *vi = json_object_get(o, "video_in"), *ai = json_object_get(o, "audio_in");
+	CHECK(json_is_null(json_object_get(ai, "drift_ppm")));
+	CHECK(json_is_null(json_object_get(vi, "jitter_ms")));
+	CHECK(json_is_null(json_object_get(ai, "jitter_ms")));
+	/* integers stay integers, reals stay reals */
+	CHECK(json_is_integer(json_object_get(o, "t_ms")));
+	CHECK(json_is_integer(json_object_get(json_object_get(o, "video_out"), "frames_encoded")));
+	CHECK(json_is_real(json_object_get(json_object_get(o, "video_out"), "fps")));
+	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(o, "audio_out"), "aec"), "on")));
+	CHECK(json_real_value(json_object_get(o, "rtt_ms")) == 1.5);
+	json_decref(o);
+
+	/* the top-level keys in their documented order */
+	static const char *const top[] = { "t_ms", "state", "rtt_ms", "video_out", "video_in",
+					   "audio_out", "audio_in", "av_sync_ms", "rejected", "rtcp", "send" };
+	for (size_t i = 1; i < sizeof(top) / sizeof(top[0]); i++) {
+		CHECK(at(buf, top[i - 1]) >= 0 && at(buf, top[i - 1]) < at(buf, top[i]));
+		if (!(at(buf, top[i - 1]) >= 0 && at(buf, top[i - 1]) < at(buf, top[i])))
+			fprintf(stderr, "  %s not before %s in %s", top[i - 1], top[i], buf);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(test_nonfinite_is_null);
 	RUN(test_fixed_matches_printf);
 	RUN(test_integers);
 	RUN(test_key_order);
+	RUN(test_stats_line_nonfinite);
 	return vc_test_summary();
 }
