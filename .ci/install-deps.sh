@@ -7,6 +7,7 @@ PKGS=(
   # build
   build-essential cmake pkg-config clang python3
   libvpx-dev libopus-dev portaudio19-dev libv4l-dev libsdl2-dev libsdl2-ttf-dev libspeexdsp-dev
+  libjansson-dev
   fonts-dejavu-core
   # device tests: a real X server and screenshots for the window, a
   # PulseAudio daemon reached through the ALSA pulse plugin for PortAudio

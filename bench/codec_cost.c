@@ -24,6 +24,7 @@
 #include "vc_asrc.h"
 #include "vc_clock.h"
 #include "vc_frame.h"
+#include "vc_json.h"
 #include "vc_opus.h"
 #include "vc_vp8.h"
 #include "vc_vsrc.h"
@@ -177,13 +178,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	double total = cpu_s() - t_start;
-	printf("{\"size\":\"%dx%d\",\"fps\":%d,\"video_kbps\":%u,\"audio_kbps\":%u,"
-	       "\"frames\":%d,\"audio_frames\":%d,\"video_bytes\":%zu,\"audio_bytes\":%zu,"
-	       "\"video_cpu_s\":%.4f,\"audio_cpu_s\":%.4f,\"codec_cpu_s\":%.4f,"
-	       "\"source_cpu_s\":%.4f}\n",
-	       o.width, o.height, o.fps, o.video_kbps, o.audio_kbps, o.frames, o.audio_frames,
-	       vbytes, abytes, video, audio, video + audio, total - video - audio);
-	rc = 0;
+	char size[32];
+	snprintf(size, sizeof(size), "%dx%d", o.width, o.height);
+	json_t *res = json_object();
+	vc_json_set_str(res, "size", size);
+	vc_json_set_i64(res, "fps", o.fps);
+	vc_json_set_u64(res, "video_kbps", o.video_kbps);
+	vc_json_set_u64(res, "audio_kbps", o.audio_kbps);
+	vc_json_set_i64(res, "frames", o.frames);
+	vc_json_set_i64(res, "audio_frames", o.audio_frames);
+	vc_json_set_u64(res, "video_bytes", vbytes);
+	vc_json_set_u64(res, "audio_bytes", abytes);
+	vc_json_set_fixed(res, "video_cpu_s", video, 4);
+	vc_json_set_fixed(res, "audio_cpu_s", audio, 4);
+	vc_json_set_fixed(res, "codec_cpu_s", video + audio, 4);
+	vc_json_set_fixed(res, "source_cpu_s", total - video - audio, 4);
+	rc = vc_json_write_line(stdout, res) == 0 ? 0 : 1;
+	json_decref(res);
 out:
 	vc_opus_dec_free(odec);
 	vc_opus_enc_free(oenc);

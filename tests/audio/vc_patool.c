@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vc_json.h"
 #include "vc_pa.h"
 #include "vc_wav.h"
 #include "../support/vc_xorshift.h"
@@ -408,14 +409,21 @@ static int echodelay(const char *outdev, const char *indev, int seconds)
 	double slew = (double)((int64_t)(mic_t[got - 1] - mic_t[s0]) - (int64_t)(got - 1 - s0) * 10000) /
 		      ((got - 1 - s0) / 100.0);
 	qsort(mic_lat + s0, (size_t)nl, sizeof(mic_lat[0]), cmp_i64);
-	printf("{\"lag_samples\":%ld,\"corr\":%.3f,\"gain_db\":%.1f,\"delay_ms\":%.1f,"
-	       "\"delay_ms_p5\":%.1f,\"delay_ms_p95\":%.1f,\"delay_ms_min\":%.1f,"
-	       "\"delay_ms_max\":%.1f,\"blocks\":%d,\"capture_stamp_slew_us_per_s\":%.0f,"
-	       "\"capture_in_hand_ms\":%.1f,\"capture_in_hand_ms_min\":%.1f}\n",
-	       lag, fm / sqrt(ff * mmx), 10 * log10(mmx / ff), delays[nd / 2] / 1000.0,
-	       delays[nd * 5 / 100] / 1000.0, delays[nd * 95 / 100] / 1000.0, delays[0] / 1000.0,
-	       delays[nd - 1] / 1000.0, nd, slew, mic_lat[s0 + nl / 2] / 1000.0, mic_lat[s0] / 1000.0);
-	rc = 0;
+	json_t *o = json_object();
+	vc_json_set_i64(o, "lag_samples", lag);
+	vc_json_set_fixed(o, "corr", fm / sqrt(ff * mmx), 3);
+	vc_json_set_fixed(o, "gain_db", 10 * log10(mmx / ff), 1);
+	vc_json_set_fixed(o, "delay_ms", delays[nd / 2] / 1000.0, 1);
+	vc_json_set_fixed(o, "delay_ms_p5", delays[nd * 5 / 100] / 1000.0, 1);
+	vc_json_set_fixed(o, "delay_ms_p95", delays[nd * 95 / 100] / 1000.0, 1);
+	vc_json_set_fixed(o, "delay_ms_min", delays[0] / 1000.0, 1);
+	vc_json_set_fixed(o, "delay_ms_max", delays[nd - 1] / 1000.0, 1);
+	vc_json_set_i64(o, "blocks", nd);
+	vc_json_set_fixed(o, "capture_stamp_slew_us_per_s", slew, 0);
+	vc_json_set_fixed(o, "capture_in_hand_ms", mic_lat[s0 + nl / 2] / 1000.0, 1);
+	vc_json_set_fixed(o, "capture_in_hand_ms_min", mic_lat[s0] / 1000.0, 1);
+	rc = vc_json_write_line(stdout, o) == 0 ? 0 : 1;
+	json_decref(o);
 out:
 	free(mic);
 	free(mic_t);

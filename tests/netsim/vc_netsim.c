@@ -11,6 +11,7 @@
  */
 #include "netsim_model.h"
 #include "vc_clock.h"
+#include "vc_json.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -229,45 +230,54 @@ static void apply_imp(struct ns_params *p, enum imp which, const char *opt, cons
 	}
 }
 
-/* "NAME":{"n":..,"min":..,"p50":..,"p95":..,"max":..},"VARNAME":p95-min (ms; nulls
+/* Adds "NAME":{"n":..,"min":..,"p50":..,"p95":..,"max":..},"VARNAME":p95-min (ms; nulls
  * when no packet was forwarded). */
-static void json_delay(FILE *f, const char *name, const char *varname,
+static void json_delay(json_t *o, const char *name, const char *varname,
 		       const struct ns_delay_hist *h)
 {
+	json_t *d = json_object();
+
+	vc_json_set_u64(d, "n", h->n);
 	if (h->n == 0) {
-		fprintf(f, "\"%s\":{\"n\":0,\"min\":null,\"p50\":null,\"p95\":null,\"max\":null},"
-			   "\"%s\":null,", name, varname);
+		vc_json_set(d, "min", json_null());
+		vc_json_set(d, "p50", json_null());
+		vc_json_set(d, "p95", json_null());
+		vc_json_set(d, "max", json_null());
+		vc_json_set(o, name, d);
+		vc_json_set(o, varname, json_null());
 		return;
 	}
-	fprintf(f, "\"%s\":{\"n\":%llu,\"min\":%.1f,\"p50\":%.1f,\"p95\":%.1f,\"max\":%.1f},"
-		   "\"%s\":%.1f,",
-		name, (unsigned long long)h->n, (double)h->min_us / 1000.0, ns_hist_pct_ms(h, 50),
-		ns_hist_pct_ms(h, 95), (double)h->max_us / 1000.0, varname,
-		ns_hist_pct_ms(h, 95) - (double)h->min_us / 1000.0);
+	vc_json_set_fixed(d, "min", (double)h->min_us / 1000.0, 1);
+	vc_json_set_fixed(d, "p50", ns_hist_pct_ms(h, 50), 1);
+	vc_json_set_fixed(d, "p95", ns_hist_pct_ms(h, 95), 1);
+	vc_json_set_fixed(d, "max", (double)h->max_us / 1000.0, 1);
+	vc_json_set(o, name, d);
+	vc_json_set_fixed(o, varname, ns_hist_pct_ms(h, 95) - (double)h->min_us / 1000.0, 1);
 }
 
-static void json_dir(FILE *f, const char *name, const struct ns_dir *d, bool last)
+static json_t *json_dir(const struct ns_dir *d)
 {
 	const struct ns_counters *c = &d->c;
+	json_t *o = json_object();
 
-	fprintf(f, "\"%s\":{", name);
 	/* the one-way delay given to forwarded packets, all and audio-sized */
-	json_delay(f, "delay_ms", "variation_p95_ms", &d->delay);
-	json_delay(f, "audio_delay_ms", "audio_variation_p95_ms", &d->delay_small);
+	json_delay(o, "delay_ms", "variation_p95_ms", &d->delay);
+	json_delay(o, "audio_delay_ms", "audio_variation_p95_ms", &d->delay_small);
 
-	fprintf(f,
-		"\"packets_in\":%llu,\"packets_out\":%llu,\"bytes_in\":%llu,"
-		"\"bytes_out\":%llu,\"dropped_random\":%llu,\"dropped_burst\":%llu,"
-		"\"dropped_queue\":%llu,\"dropped_blackout\":%llu,\"dropped_overflow\":%llu,"
-		"\"dropped_oversize\":%llu,\"duplicated\":%llu,\"reordered\":%llu,"
-		"\"held_at_exit\":%d}%s",
-		(unsigned long long)c->packets_in, (unsigned long long)c->packets_out,
-		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
-		(unsigned long long)c->dropped_random, (unsigned long long)c->dropped_burst,
-		(unsigned long long)c->dropped_queue, (unsigned long long)c->dropped_blackout,
-		(unsigned long long)c->dropped_overflow, (unsigned long long)c->dropped_oversize,
-		(unsigned long long)c->duplicated, (unsigned long long)c->reordered,
-		ns_dir_held(d), last ? "" : ",");
+	vc_json_set_u64(o, "packets_in", c->packets_in);
+	vc_json_set_u64(o, "packets_out", c->packets_out);
+	vc_json_set_u64(o, "bytes_in", c->bytes_in);
+	vc_json_set_u64(o, "bytes_out", c->bytes_out);
+	vc_json_set_u64(o, "dropped_random", c->dropped_random);
+	vc_json_set_u64(o, "dropped_burst", c->dropped_burst);
+	vc_json_set_u64(o, "dropped_queue", c->dropped_queue);
+	vc_json_set_u64(o, "dropped_blackout", c->dropped_blackout);
+	vc_json_set_u64(o, "dropped_overflow", c->dropped_overflow);
+	vc_json_set_u64(o, "dropped_oversize", c->dropped_oversize);
+	vc_json_set_u64(o, "duplicated", c->duplicated);
+	vc_json_set_u64(o, "reordered", c->reordered);
+	vc_json_set_i64(o, "held_at_exit", ns_dir_held(d));
+	return o;
 }
 
 int main(int argc, char **argv)
@@ -452,13 +462,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vc-netsim: cannot write %s: %s\n", stats_path, strerror(errno));
 			return 2;
 		}
-		fprintf(f, "{\"seed\":%llu,\"elapsed_s\":%.3f,", (unsigned long long)seed,
-			(double)(vc_monotonic_us() - t0) / 1e6);
-		json_dir(f, "ab", &dir[AB], false);
-		json_dir(f, "ba", &dir[BA], true);
-		fprintf(f, ",\"foreign_dropped\":%llu,\"send_errors\":%llu}\n",
-			foreign[0] + foreign[1], send_errors);
-		if (fclose(f) != 0) {
+		json_t *o = json_object();
+		vc_json_set_u64(o, "seed", seed);
+		vc_json_set_fixed(o, "elapsed_s", (double)(vc_monotonic_us() - t0) / 1e6, 3);
+		vc_json_set(o, "ab", json_dir(&dir[AB]));
+		vc_json_set(o, "ba", json_dir(&dir[BA]));
+		vc_json_set_u64(o, "foreign_dropped", foreign[0] + foreign[1]);
+		vc_json_set_u64(o, "send_errors", send_errors);
+		int wrc = vc_json_write_line(f, o);
+		json_decref(o);
+		if (fclose(f) != 0 || wrc != 0) {
 			fprintf(stderr, "vc-netsim: cannot write %s\n", stats_path);
 			return 2;
 		}

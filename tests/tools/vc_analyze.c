@@ -35,7 +35,6 @@
  * parabolic interpolation) on the most typical stretch of the file.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +43,7 @@
 
 #include "vc_barcode.h"
 #include "vc_frame.h"
+#include "vc_json.h"
 #include "vc_testsrc.h"
 #include "vc_wav.h"
 #include "vc_y4m.h"
@@ -145,10 +145,10 @@ static double pct(const double *s, size_t n, double p)
 }
 
 /* "name":{n, p50, p95, max} of v[0..n) (left in event order), or null. */
-static void print_latency(const char *name, const double *v, size_t n)
+static void put_latency(json_t *o, const char *name, const double *v, size_t n)
 {
 	if (n == 0) {
-		printf("\"%s\":null", name);
+		vc_json_set(o, name, json_null());
 		return;
 	}
 	double *s = malloc(n * sizeof(*s));
@@ -156,26 +156,40 @@ static void print_latency(const char *name, const double *v, size_t n)
 		die("out of memory");
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
-	printf("\"%s\":{\"n\":%zu,\"p50\":%.2f,\"p95\":%.2f,\"max\":%.2f}", name, n,
-	       pct(s, n, 50), pct(s, n, 95), s[n - 1]);
+	json_t *l = json_object();
+	vc_json_set_u64(l, "n", n);
+	vc_json_set_fixed(l, "p50", pct(s, n, 50), 2);
+	vc_json_set_fixed(l, "p95", pct(s, n, 95), 2);
+	vc_json_set_fixed(l, "max", s[n - 1], 2);
+	vc_json_set(o, name, l);
 	free(s);
 }
 
 /* "series":[[t_s, latency_ms], ...] per event; t_us on CLOCK_MONOTONIC. */
-static void print_series(const double *t_us, const double *lat, size_t n)
+static void put_series(json_t *o, const double *t_us, const double *lat, size_t n)
 {
-	printf("\"series\":[");
-	for (size_t i = 0; i < n; i++)
-		printf("%s[%.6f,%.2f]", i ? "," : "", t_us[i] / 1e6, lat[i]);
-	printf("]");
+	json_t *series = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *ev = json_array();
+		json_array_append_new(ev, vc_json_fixed(t_us[i] / 1e6, 6));
+		json_array_append_new(ev, vc_json_fixed(lat[i], 2));
+		json_array_append_new(series, ev);
+	}
+	vc_json_set(o, "series", series);
 }
 
-static void print_num(const char *name, int ok, double v, int last)
+static void put_num(json_t *o, const char *name, int ok, double v)
 {
-	if (ok)
-		printf("\"%s\":%.3f%s", name, v, last ? "" : ",");
-	else
-		printf("\"%s\":null%s", name, last ? "" : ",");
+	vc_json_set(o, name, ok ? vc_json_fixed(v, 3) : json_null());
+}
+
+/* The result: one line on stdout. */
+static void put_result(json_t *o)
+{
+	if (vc_json_write_line(stdout, o) != 0)
+		die("cannot write the result");
+	json_decref(o);
 }
 
 /* ---- video ---- */
@@ -310,30 +324,39 @@ static int analyze_video(const char *recv, const char *times_path, long sent)
 	}
 
 	long lost = nread ? (long)(last_index - first_index + 1) - (long)unique : 0;
-	printf("{\"frames_in_file\":%zu,\"barcodes_read\":%zu,\"unique_frames\":%zu,", nframes,
-	       nread, unique);
-	if (nread)
-		printf("\"first_index\":%" PRIu32 ",\"last_index\":%" PRIu32 ",", first_index,
-		       last_index);
-	else
-		printf("\"first_index\":null,\"last_index\":null,");
-	printf("\"frames_lost\":%ld,\"repeats\":%zu,", lost, nread - unique);
-	print_num("shown_ratio", sent > 0, sent > 0 ? (double)unique / (double)sent : 0, 0);
-	print_num("psnr_mean", nread > 0, nread ? psum / (double)nread : 0, 0);
-	print_num("psnr_min", nread > 0, nread ? sorted_psnr[0] : 0, 0);
-	print_num("psnr_p5", nread > 0, pct(sorted_psnr, nread, 5), 0);
-	print_num("psnr_y_mean", nread > 0, nread ? psnr_y_sum / (double)nread : 0, 0);
-	print_latency("latency_ms", lat, nfirst);
-	printf(",");
-	if (times) {
-		printf("\"freezes\":%d,\"freeze_ms\":%.1f,", freezes, freeze_ms);
-		print_num("fps", nfirst >= 2, fps, 0);
+	json_t *o = json_object();
+	vc_json_set_u64(o, "frames_in_file", nframes);
+	vc_json_set_u64(o, "barcodes_read", nread);
+	vc_json_set_u64(o, "unique_frames", unique);
+	if (nread) {
+		vc_json_set_u64(o, "first_index", first_index);
+		vc_json_set_u64(o, "last_index", last_index);
 	} else {
-		printf("\"freezes\":null,\"freeze_ms\":null,\"fps\":null,");
+		vc_json_set(o, "first_index", json_null());
+		vc_json_set(o, "last_index", json_null());
 	}
-	printf("\"width\":%d,\"height\":%d,\"psnr_planes\":\"yuv\",", f.width, f.height);
-	print_series(first_t, lat, nfirst);
-	printf("}\n");
+	vc_json_set_i64(o, "frames_lost", lost);
+	vc_json_set_u64(o, "repeats", nread - unique);
+	put_num(o, "shown_ratio", sent > 0, sent > 0 ? (double)unique / (double)sent : 0);
+	put_num(o, "psnr_mean", nread > 0, nread ? psum / (double)nread : 0);
+	put_num(o, "psnr_min", nread > 0, nread ? sorted_psnr[0] : 0);
+	put_num(o, "psnr_p5", nread > 0, pct(sorted_psnr, nread, 5));
+	put_num(o, "psnr_y_mean", nread > 0, nread ? psnr_y_sum / (double)nread : 0);
+	put_latency(o, "latency_ms", lat, nfirst);
+	if (times) {
+		vc_json_set_i64(o, "freezes", freezes);
+		vc_json_set_fixed(o, "freeze_ms", freeze_ms, 1);
+		put_num(o, "fps", nfirst >= 2, fps);
+	} else {
+		vc_json_set(o, "freezes", json_null());
+		vc_json_set(o, "freeze_ms", json_null());
+		vc_json_set(o, "fps", json_null());
+	}
+	vc_json_set_i64(o, "width", f.width);
+	vc_json_set_i64(o, "height", f.height);
+	vc_json_set_str(o, "psnr_planes", "yuv");
+	put_series(o, first_t, lat, nfirst);
+	put_result(o);
 
 	free(sorted_psnr);
 	free(psnr);
@@ -611,16 +634,19 @@ static int analyze_audio(const char *recv, const char *times_path, double tone_h
 	if (first_ok < 0) /* no tone anywhere: all of it is a dropout */
 		dropout_ms = (double)nblk * 10.0;
 
-	printf("{\"duration_s\":%.3f,", (double)n / rate);
-	print_num("rms_dbfs", rms > 0, rms > 0 ? 20.0 * log10(rms / 32768.0) : 0, 0);
-	print_num("freq_hz", freq > 0, freq, 0);
-	printf("\"clicks\":%zu,", nclick);
-	print_latency("latency_ms", lat, nlat);
-	printf(",\"dropout_ms\":%.1f,\"leading_silence_ms\":%.1f,\"rate\":%d,\"channels\":%d,",
-	       dropout_ms, first_ok >= 0 ? (double)first_ok * 10.0 : (double)nblk * 10.0, rate,
-	       chn);
-	print_series(lat_t, lat, nlat);
-	printf("}\n");
+	json_t *o = json_object();
+	vc_json_set_fixed(o, "duration_s", (double)n / rate, 3);
+	put_num(o, "rms_dbfs", rms > 0, rms > 0 ? 20.0 * log10(rms / 32768.0) : 0);
+	put_num(o, "freq_hz", freq > 0, freq);
+	vc_json_set_u64(o, "clicks", nclick);
+	put_latency(o, "latency_ms", lat, nlat);
+	vc_json_set_fixed(o, "dropout_ms", dropout_ms, 1);
+	vc_json_set_fixed(o, "leading_silence_ms",
+			  first_ok >= 0 ? (double)first_ok * 10.0 : (double)nblk * 10.0, 1);
+	vc_json_set_i64(o, "rate", rate);
+	vc_json_set_i64(o, "channels", chn);
+	put_series(o, lat_t, lat, nlat);
+	put_result(o);
 
 	free(bad);
 	free(wb);

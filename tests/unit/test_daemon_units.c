@@ -268,7 +268,7 @@ static void test_stats_line(void)
 	CHECK(strchr(buf, '\n') == buf + len - 1);
 	CHECK(buf[0] == '{' && buf[len - 2] == '}');
 	static const char *const names[] = {
-		"\"t_ms\":2000", "\"state\":\"connected\"", "\"rtt_ms\":1.50", "\"video_out\":{",
+		"\"t_ms\":2000", "\"state\":\"connected\"", "\"rtt_ms\":1.5", "\"video_out\":{",
 		"\"frames_encoded\":30", "\"fps\":30.0", "\"kbps\":800.0", "\"target_kbps\":800",
 		"\"video_in\":{", "\"packets_lost\"", "\"jitter_ms\"", "\"frames_decoded\"",
 		"\"frames_dropped\"", "\"freezes\"", "\"freeze_ms\"", "\"jb_delay_ms\"",
