@@ -169,7 +169,6 @@ int vc_call_new(struct vc_call **out, const struct vc_opts *o, struct vc_log *lo
 	c->fd = -1;
 	vc_stats_init(&c->stats);
 	default_cname(c->cname, sizeof(c->cname), o->cname);
-	vc_liveness_init(&c->live, PEER_LOST_US, vc_clock_now(c->clock));
 	c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->wake_fd < 0) {
 		snprintf(err, sizeof(err), "eventfd: %s", strerror(errno));
@@ -259,9 +258,9 @@ static bool wait_main(struct vc_call *c, uint64_t deadline_us)
 	if (c->cw)
 		return vc_callwin_step(c->cw, ms);
 	struct pollfd p = { .fd = c->wake_fd, .events = POLLIN };
-	uint64_t drained;
-	if (poll(&p, 1, ms) > 0 && read(c->wake_fd, &drained, sizeof(drained)) < 0)
-		(void)0;
+	uint64_t n;
+	if (poll(&p, 1, ms) > 0 && read(c->wake_fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		vc_log_limited(c->log, VC_LOG_DEBUG, "wake-up: short read");
 	return false;
 }
 
