@@ -36,19 +36,15 @@
  * PortAudio itself: they are counted with the ring overflows/underflows, not
  * treated as a failure, so one glitch does not cost a device reopen.
  *
- * PortAudio's API is not thread-safe, so opening, closing and device queries
- * are serialised by one mutex (never taken by a callback).
+ * Initialising PortAudio, resolving device names, opening, closing and
+ * listing (all under one mutex, since PortAudio's API is not thread-safe):
+ * vc_pa_dev.c.
  */
 #define _GNU_SOURCE /* sem_clockwait: timeouts on CLOCK_MONOTONIC */
 #include "vc_pa.h"
 
-#include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <limits.h>
-#include <pthread.h>
 #include <semaphore.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +52,9 @@
 
 #include <portaudio.h>
 
+#include "vc_pa_dev.h"
 #include "vc_ring.h"
 
-#define BLOCK_FRAMES 480            /* 10 ms at 48 kHz */
 #define IN_RING_SAMPLES 48000       /* >= 1 s of capture before overflow */
 #define STAMP_RING 512              /* > ring blocks even for short callbacks */
 #define OUT_RING_EXTRA 48000        /* room above target_ms for large writes */
@@ -69,99 +65,6 @@
 #define MIX_CHUNK 256               /* stack scratch for down/upmixing */
 #define RESYNC_US 40000             /* ADC time vs sample count: re-anchor */
 #define SLEW_DEADBAND_US 2000       /* ignore ADC jitter below this */
-
-static pthread_mutex_t pa_lock = PTHREAD_MUTEX_INITIALIZER;
-static int pa_refs;
-
-/* ---- ALSA and JACK noise ------------------------------------------------
- * Pa_Initialize probes every ALSA PCM and the JACK server; libasound prints
- * each failed probe ("ALSA lib pcm.c:... Unknown PCM cards.pcm.rear") and
- * libjack prints "jack server is not running or cannot be started" to
- * stderr.  Both libraries are already mapped (libportaudio links them), so we
- * look up their error-handler setters with RTLD_NOLOAD (no new library, no
- * link-time dependency) and install handlers that drop the messages.  If a
- * lookup fails the only cost is the noise.  The handlers are process-wide,
- * which is fine: nothing else in vcalld uses ALSA or JACK directly. */
-typedef void (*alsa_err_fn)(const char *file, int line, const char *func, int err,
-			    const char *fmt, ...);
-typedef int (*alsa_set_handler_fn)(alsa_err_fn handler);
-typedef void (*jack_msg_fn)(const char *msg);
-typedef void (*jack_set_fn)(jack_msg_fn fn);
-
-static void alsa_quiet(const char *file, int line, const char *func, int err, const char *fmt,
-		       ...)
-{
-	(void)file;
-	(void)line;
-	(void)func;
-	(void)err;
-	(void)fmt;
-}
-
-static void jack_quiet(const char *msg)
-{
-	(void)msg;
-}
-
-/* dlsym returns an object pointer; POSIX guarantees the conversion. */
-static void *lib_sym(void *h, const char *name)
-{
-	return h ? dlsym(h, name) : NULL;
-}
-
-static void quiet_libs(void)
-{
-	void *h = dlopen("libasound.so.2", RTLD_LAZY | RTLD_NOLOAD);
-	void *p = lib_sym(h, "snd_lib_error_set_handler");
-	if (p) {
-		alsa_set_handler_fn set;
-		memcpy(&set, &p, sizeof(set));
-		set(alsa_quiet);
-	}
-	if (h)
-		dlclose(h); /* drops our reference only; PortAudio keeps it mapped */
-
-	h = dlopen("libjack.so.0", RTLD_LAZY | RTLD_NOLOAD);
-	static const char *const jack_setters[] = { "jack_set_error_function",
-						    "jack_set_info_function" };
-	for (size_t i = 0; i < sizeof(jack_setters) / sizeof(jack_setters[0]); i++) {
-		p = lib_sym(h, jack_setters[i]);
-		if (p) {
-			jack_set_fn set;
-			memcpy(&set, &p, sizeof(set));
-			set(jack_quiet);
-		}
-	}
-	if (h)
-		dlclose(h);
-}
-
-int vc_pa_init(void)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&pa_lock);
-	if (pa_refs == 0) {
-		quiet_libs();
-		PaError e = Pa_Initialize();
-		if (e != paNoError) {
-			ret = -EIO;
-			goto out;
-		}
-	}
-	pa_refs++;
-out:
-	pthread_mutex_unlock(&pa_lock);
-	return ret;
-}
-
-void vc_pa_exit(void)
-{
-	pthread_mutex_lock(&pa_lock);
-	if (pa_refs > 0 && --pa_refs == 0)
-		Pa_Terminate();
-	pthread_mutex_unlock(&pa_lock);
-}
 
 /* ---- shared helpers ------------------------------------------------------ */
 
@@ -191,170 +94,6 @@ static int sem_wait_until(sem_t *s, uint64_t deadline_us)
 	while (sem_trywait(s) == 0)
 		; /* fold stale wake-ups into this one */
 	return 0;
-}
-
-static bool ieq_sub(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++) {
-		size_t i = 0;
-		while (i < n && hay[i] &&
-		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-			i++;
-		if (i == n)
-			return true;
-	}
-	return n == 0;
-}
-
-static bool ieq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return false;
-	return *a == *b;
-}
-
-static int dev_channels(const PaDeviceInfo *di, bool input)
-{
-	return input ? di->maxInputChannels : di->maxOutputChannels;
-}
-
-/* Resolve a device spec.  Call with pa_lock held. */
-static int find_device(const char *spec, bool input, PaDeviceIndex *out, char *err, size_t errlen)
-{
-	const char *dir = input ? "input" : "output";
-	PaDeviceIndex n = Pa_GetDeviceCount();
-
-	if (n < 0) {
-		snprintf(err, errlen, "portaudio: cannot list devices: %s", Pa_GetErrorText(n));
-		return -EIO;
-	}
-	if (!spec || !*spec) {
-		PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
-		if (d == paNoDevice) {
-			snprintf(err, errlen, "portaudio: no default %s device", dir);
-			return -ENODEV;
-		}
-		*out = d;
-		return 0;
-	}
-	bool digits = true;
-	for (const char *p = spec; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			digits = false;
-	if (digits) {
-		long idx = strtol(spec, NULL, 10);
-		const PaDeviceInfo *di = idx < n ? Pa_GetDeviceInfo((PaDeviceIndex)idx) : NULL;
-		if (!di || dev_channels(di, input) < 1) {
-			snprintf(err, errlen, "portaudio: no %s device with index %s", dir, spec);
-			return -ENODEV;
-		}
-		*out = (PaDeviceIndex)idx;
-		return 0;
-	}
-	/* An exact (case-insensitive) name wins over a substring match, so that
-	 * "pulse" does not pick whatever device merely contains the word. */
-	PaDeviceIndex sub = paNoDevice;
-	for (PaDeviceIndex i = 0; i < n; i++) {
-		const PaDeviceInfo *di = Pa_GetDeviceInfo(i);
-		if (!di || !di->name || dev_channels(di, input) < 1)
-			continue;
-		if (ieq(di->name, spec)) {
-			*out = i;
-			return 0;
-		}
-		if (sub == paNoDevice && ieq_sub(di->name, spec))
-			sub = i;
-	}
-	if (sub == paNoDevice) {
-		snprintf(err, errlen, "portaudio: no %s device matches '%s'", dir, spec);
-		return -ENODEV;
-	}
-	*out = sub;
-	return 0;
-}
-
-/* Fill params for mono, or stereo when the device refuses mono.  Call with
- * pa_lock held.  Returns the PaError of the last format check. */
-static PaError pick_params(PaStreamParameters *p, PaDeviceIndex dev, bool input)
-{
-	const PaDeviceInfo *di = Pa_GetDeviceInfo(dev);
-
-	memset(p, 0, sizeof(*p));
-	p->device = dev;
-	p->channelCount = 1;
-	p->sampleFormat = paInt16;
-	p->suggestedLatency = input ? di->defaultLowInputLatency : di->defaultLowOutputLatency;
-	p->hostApiSpecificStreamInfo = NULL;
-	PaError e = input ? Pa_IsFormatSupported(p, NULL, VC_PA_RATE)
-			  : Pa_IsFormatSupported(NULL, p, VC_PA_RATE);
-	if (e != paFormatIsSupported && dev_channels(di, input) >= 2) {
-		p->channelCount = 2;
-		e = input ? Pa_IsFormatSupported(p, NULL, VC_PA_RATE)
-			  : Pa_IsFormatSupported(NULL, p, VC_PA_RATE);
-	}
-	return e;
-}
-
-/* Open and start a stream on 'device' (input or output) for 'user':
- * PortAudio initialised (one reference, vc_pa_exit() releases it), the
- * device found, its parameters picked, the finished callback set.
- * 'opened' runs under pa_lock between open and start, so the caller can
- * note the stream's timing.  On failure nothing is left open or
- * referenced, and err says why (empty only when memory ran out). */
-static int stream_open(const char *device, bool input, PaStreamCallback *cb,
-		       PaStreamFinishedCallback *fin, void *user,
-		       void (*opened)(void *user, PaStream *s, const PaStreamParameters *p),
-		       PaStream **stream, int *channels, char *err, size_t errlen)
-{
-	const char *dir = input ? "input" : "output";
-	PaStreamParameters p;
-	PaDeviceIndex dev;
-	PaError e;
-	int ret = vc_pa_init();
-
-	if (ret) {
-		snprintf(err, errlen, "portaudio: cannot initialise");
-		return ret;
-	}
-	pthread_mutex_lock(&pa_lock);
-	ret = find_device(device, input, &dev, err, errlen);
-	if (ret)
-		goto fail;
-	const char *name = Pa_GetDeviceInfo(dev)->name;
-	e = pick_params(&p, dev, input);
-	if (e == paFormatIsSupported)
-		e = Pa_OpenStream(stream, input ? &p : NULL, input ? NULL : &p, VC_PA_RATE,
-				  BLOCK_FRAMES, paClipOff, cb, user);
-	if (e != paNoError) {
-		*stream = NULL;
-		snprintf(err, errlen, "portaudio: cannot open %s '%s': %s", dir, name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail;
-	}
-	*channels = p.channelCount;
-	Pa_SetStreamFinishedCallback(*stream, fin);
-	opened(user, *stream, &p);
-	e = Pa_StartStream(*stream);
-	if (e != paNoError) {
-		snprintf(err, errlen, "portaudio: cannot start %s '%s': %s", dir, name,
-			 Pa_GetErrorText(e));
-		ret = -EIO;
-		goto fail;
-	}
-	pthread_mutex_unlock(&pa_lock);
-	return 0;
-
-fail:
-	if (*stream)
-		Pa_CloseStream(*stream);
-	*stream = NULL;
-	pthread_mutex_unlock(&pa_lock);
-	vc_pa_exit();
-	return ret;
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -484,16 +223,6 @@ out:
 	return paContinue;
 }
 
-/* Stop and close a stream, then drop the PortAudio reference it held. */
-static void stream_close(PaStream *stream)
-{
-	pthread_mutex_lock(&pa_lock);
-	Pa_AbortStream(stream);
-	Pa_CloseStream(stream);
-	pthread_mutex_unlock(&pa_lock);
-	vc_pa_exit();
-}
-
 static void in_finished(void *user)
 {
 	struct vc_pa_in *in = user;
@@ -509,7 +238,7 @@ void vc_pa_in_close(struct vc_pa_in *in)
 		return;
 	atomic_store(&in->closing, true);
 	if (in->stream)
-		stream_close(in->stream);
+		vc_pa_stream_close(in->stream);
 	if (in->sem_ok)
 		sem_destroy(&in->sem);
 	vc_ring_free(in->ring);
@@ -558,7 +287,7 @@ int vc_pa_in_open(struct vc_pa_in **out, const char *device, const struct vc_clo
 	}
 	in->sem_ok = true;
 
-	ret = stream_open(device, true, in_cb, in_finished, in, in_opened, &in->stream,
+	ret = vc_pa_stream_open(device, true, in_cb, in_finished, in, in_opened, &in->stream,
 			  &in->channels, err, errlen);
 	if (ret)
 		goto fail;
@@ -711,7 +440,7 @@ void vc_pa_out_close(struct vc_pa_out *o)
 		return;
 	atomic_store(&o->closing, true);
 	if (o->stream)
-		stream_close(o->stream);
+		vc_pa_stream_close(o->stream);
 	if (o->sem_ok)
 		sem_destroy(&o->sem);
 	vc_ring_free(o->ring);
@@ -759,7 +488,7 @@ int vc_pa_out_open(struct vc_pa_out **out, const char *device, int target_ms, ch
 	}
 	o->sem_ok = true;
 
-	ret = stream_open(device, false, out_cb, out_finished, o, out_opened, &o->stream,
+	ret = vc_pa_stream_open(device, false, out_cb, out_finished, o, out_opened, &o->stream,
 			  &o->channels, err, errlen);
 	if (ret)
 		goto fail;
@@ -807,33 +536,4 @@ uint64_t vc_pa_out_play_time(const struct vc_pa_out *o)
 	uint64_t queued_us = (uint64_t)vc_ring_readable(o->ring) * 1000000u / VC_PA_RATE;
 
 	return mono_us() + queued_us + (uint64_t)(o->latency_s * 1e6);
-}
-
-/* ---- listing ----------------------------------------------------------- */
-
-int vc_pa_list(FILE *fp)
-{
-	if (vc_pa_init() != 0) {
-		fprintf(fp, "portaudio: cannot initialise\n");
-		return 0;
-	}
-	pthread_mutex_lock(&pa_lock);
-	PaDeviceIndex n = Pa_GetDeviceCount();
-	PaDeviceIndex din = Pa_GetDefaultInputDevice();
-	PaDeviceIndex dout = Pa_GetDefaultOutputDevice();
-	int count = 0;
-	for (PaDeviceIndex i = 0; i < n; i++) {
-		const PaDeviceInfo *di = Pa_GetDeviceInfo(i);
-		if (!di)
-			continue;
-		const PaHostApiInfo *hi = Pa_GetHostApiInfo(di->hostApi);
-		fprintf(fp, "%3d: %-40s in %2d out %2d  %6.0f Hz  %s%s%s\n", (int)i,
-			di->name ? di->name : "?", di->maxInputChannels, di->maxOutputChannels,
-			di->defaultSampleRate, hi && hi->name ? hi->name : "?",
-			i == din ? "  [default in]" : "", i == dout ? "  [default out]" : "");
-		count++;
-	}
-	pthread_mutex_unlock(&pa_lock);
-	vc_pa_exit();
-	return count;
 }
