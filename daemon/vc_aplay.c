@@ -29,6 +29,7 @@ struct vc_aplay {
 	uint16_t capture_seq[CAPTURE_SLOTS];
 	bool waiting;                     /* playout sleeps until a put */
 	bool stopped;
+	_Atomic bool ending;              /* we hung up */
 	/* playout thread */
 	struct vc_opus_dec *dec;
 	struct vc_stretch *st;
@@ -164,6 +165,11 @@ bool vc_aplay_empty(struct vc_aplay *a)
 	return empty;
 }
 
+void vc_aplay_ending(struct vc_aplay *a)
+{
+	atomic_store(&a->ending, true);
+}
+
 void vc_aplay_stop(struct vc_aplay *a)
 {
 	pthread_mutex_lock(&a->lock);
@@ -270,7 +276,7 @@ static enum vc_jb_get_result decode_step(struct vc_aplay *a, uint64_t play_us, i
 		 * jumps to it. */
 		if (a->last_quiet)
 			atomic_fetch_add(&st->dtx_us, samples_us(VC_APLAY_BLOCK));
-		else if (!vc_session_peer_bye(a->cfg.session))
+		else if (!vc_session_peer_bye(a->cfg.session) && !atomic_load(&a->ending))
 			atomic_fetch_add(&st->concealed_us, samples_us(VC_APLAY_BLOCK));
 		break;
 	}
@@ -374,9 +380,9 @@ void *vc_aplay_thread(void *arg)
 			wait_for_packet(a, vc_aplay_empty(a) ? UINT64_MAX : now + LOOK_US);
 			continue;
 		}
-		if (last == VC_JB_UNDERRUN && vc_session_peer_bye(a->cfg.session)) {
-			/* The peer hung up and its last packet has played: there
-			 * is nothing left to conceal; wait for anything more. */
+		if (last == VC_JB_UNDERRUN && (vc_session_peer_bye(a->cfg.session) || atomic_load(&a->ending))) {
+			/* The peer (or we) hung up and its last packet has played:
+			 * there is nothing left to conceal; wait for anything more. */
 			a->fifo_len = 0;
 			wait_for_packet(a, vc_aplay_empty(a) ? UINT64_MAX : now + LOOK_US);
 			continue;

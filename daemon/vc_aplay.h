@@ -70,6 +70,9 @@ void vc_aplay_set_extra_ms(struct vc_aplay *a, uint32_t ms);
 
 /* ---- the call ---- */
 bool vc_aplay_empty(struct vc_aplay *a);
+/* We hung up: from now on running out of packets is the end of the call,
+ * not something to conceal (a lost packet still is). */
+void vc_aplay_ending(struct vc_aplay *a);
 void *vc_aplay_thread(void *arg);  /* arg: the vc_aplay */
 void vc_aplay_stop(struct vc_aplay *a);
 

@@ -31,6 +31,9 @@
 
 #define PEER_LOST_US 5000000u
 #define DRAIN_MAX_US 1500000u
+/* Hanging up, the peer silent this long with our buffers empty: its BYE
+ * was lost (or it hung up without one); stop waiting for it. */
+#define DRAIN_IDLE_US 300000u
 #define STATS_US 1000000u
 
 struct vc_call {
@@ -274,12 +277,16 @@ static void hang_up(struct vc_call *c)
 	 * would be a frame lost). */
 	vc_msend_stop(c->msend);
 	vc_sender_close(c->sender);
-	uint64_t drain_end = vc_clock_now(c->clock) + DRAIN_MAX_US;
-	while (vc_clock_now(c->clock) < drain_end) {
-		bool bye = vc_session_peer_bye(c->session) || vc_liveness_state(&c->live) != VC_ST_CONNECTED;
+	vc_aplay_ending(c->aplay);
+	uint64_t now = vc_clock_now(c->clock), drain_end = now + DRAIN_MAX_US;
+	while (now < drain_end) {
+		uint64_t heard = vc_liveness_last_rx(&c->live);
+		bool bye = vc_session_peer_bye(c->session) || vc_liveness_state(&c->live) != VC_ST_CONNECTED ||
+			   (now > heard && now - heard > DRAIN_IDLE_US);
 		if (bye && vc_vrecv_empty(c->vrecv) && vc_aplay_empty(c->aplay))
 			break;
-		vc_sleep_until_us(vc_clock_now(c->clock) + 20000u);
+		vc_sleep_until_us(now + 20000u);
+		now = vc_clock_now(c->clock);
 	}
 	/* One more render interval so the last due frame is written. */
 	vc_sleep_until_us(vc_clock_now(c->clock) + 40000u);

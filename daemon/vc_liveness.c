@@ -12,15 +12,15 @@ void vc_liveness_init(struct vc_liveness *l, uint64_t timeout_us, uint64_t now_u
 {
 	atomic_store(&l->state, VC_ST_CONNECTING);
 	l->timeout_us = timeout_us;
-	l->last_rx_us = now_us;
+	atomic_store(&l->last_rx_us, now_us);
 }
 
 enum vc_live_event vc_liveness_packet(struct vc_liveness *l, uint64_t now_us)
 {
 	int st = atomic_load(&l->state);
 
-	if (now_us > l->last_rx_us)
-		l->last_rx_us = now_us;
+	if (now_us > atomic_load(&l->last_rx_us))
+		atomic_store(&l->last_rx_us, now_us);
 	if (st == VC_ST_CONNECTING) {
 		atomic_store(&l->state, VC_ST_CONNECTED);
 		return VC_LIVE_CONNECTED;
@@ -34,8 +34,9 @@ enum vc_live_event vc_liveness_packet(struct vc_liveness *l, uint64_t now_us)
 
 enum vc_live_event vc_liveness_tick(struct vc_liveness *l, uint64_t now_us)
 {
-	if (atomic_load(&l->state) == VC_ST_CONNECTED && now_us > l->last_rx_us &&
-	    now_us - l->last_rx_us > l->timeout_us) {
+	uint64_t last = atomic_load(&l->last_rx_us);
+
+	if (atomic_load(&l->state) == VC_ST_CONNECTED && now_us > last && now_us - last > l->timeout_us) {
 		atomic_store(&l->state, VC_ST_PEER_LOST);
 		return VC_LIVE_LOST;
 	}
@@ -46,5 +47,5 @@ uint64_t vc_liveness_deadline(const struct vc_liveness *l)
 {
 	if (atomic_load(&l->state) != VC_ST_CONNECTED)
 		return UINT64_MAX;
-	return l->last_rx_us + l->timeout_us + 1;
+	return atomic_load(&l->last_rx_us) + l->timeout_us + 1;
 }

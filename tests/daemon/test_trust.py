@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from test_daemon import VCALLD, free_port, read_stats, rtp
+from test_daemon import VCALLD, free_port, read_stats, rtcp_types, rtp
 
 PEER_AUDIO_SSRC = 0x0A0D1000
 PEER_RTCP_SSRC = PEER_AUDIO_SSRC
@@ -244,6 +244,44 @@ class TrustBoundary(unittest.TestCase):
         self.assertIsNotNone(row, self.peer.last()["rejected"])
         self.assertGreaterEqual(row["rtcp"]["received"], received)
         self.assertIsNone(self.peer.proc.poll())
+
+
+
+class LostBye(unittest.TestCase):
+    """Both ends hang up at once and the peer's BYE is lost: the daemon
+    stops waiting once its buffers are empty and the peer has been silent
+    for 300 ms, and the silence after the call is not counted as concealed
+    audio (it used to add 1.5 s of "dropouts" to a lossy call's tail)."""
+
+    def test_hang_up_without_the_peers_bye(self):
+        with tempfile.TemporaryDirectory() as d:
+            peer = Peer(d, extra=("--duration", "3"))
+            try:
+                row = peer.wait_stats(lambda r: r["audio_in"]["packets"] > 20, 3)
+                self.assertIsNotNone(row)
+                # The peer goes quiet when the daemon's duration ends, and
+                # never says BYE.
+                t_end = None
+                deadline = time.time() + 10
+                while time.time() < deadline and peer.proc.poll() is None:
+                    try:
+                        data, _ = peer.sock.recvfrom(2048)
+                    except socket.timeout:
+                        continue
+                    if len(data) >= 8 and 192 <= data[1] <= 223 and 203 in rtcp_types(data) and t_end is None:
+                        t_end = time.time()  # the daemon's BYE: it hung up
+                        peer.stop.set()
+                rc = peer.proc.wait(timeout=10)
+                t_exit = time.time()
+            finally:
+                peer.close()
+            self.assertEqual(rc, 0)
+            self.assertIsNotNone(t_end, "no BYE from the daemon")
+            print(f"exit {1000 * (t_exit - t_end):.0f} ms after its BYE")
+            self.assertLess(t_exit - t_end, 1.0)
+            rows = read_stats(f"{d}/s.jsonl")
+            self.assertEqual(rows[-1]["state"], "ended")
+            self.assertLess(rows[-1]["audio_in"]["concealed_ms"] - rows[-2]["audio_in"]["concealed_ms"], 100)
 
 
 if __name__ == "__main__":
