@@ -49,6 +49,7 @@ CLOCKOFF_WINDOW_S = (header_define("daemon/vc_clockoff.h", "VC_CLOCKOFF_BUCKETS"
 CLOCKOFF_BUCKET_S = header_define("daemon/vc_clockoff.h", "VC_CLOCKOFF_BUCKET_US") / 1e6
 HIST_BUDGET_MIN = header_define("daemon/vc_sendhist.h", "VC_HIST_BUDGET_MIN")
 HIST_DEFAULT_RTT_US = header_define("daemon/vc_sendhist.h", "VC_HIST_DEFAULT_RTT_US")
+HIST_MAX_RTT_US = header_define("daemon/vc_sendhist.h", "VC_HIST_MAX_RTT_US")
 
 
 def ntp(t):
@@ -360,10 +361,13 @@ class TrustBoundary(unittest.TestCase):
         # The row with the honest figure is a mean over the second before it.
         self.assertLess(took, expiry + 2.5)
 
-    def nack_and_count(self, budget):
+    def nack_and_count(self, budget, window_s=0.0):
         """NACK 1020 packets ending at the daemon's newest video packet (60
-        FCI entries, full BLP masks) and return the datagrams it resends."""
+        FCI entries, full BLP masks) and return the datagrams it resends.
+        window_s: the budget window this NACK is in (the last NACK's must
+        be over, or what it spent would count here too)."""
         p = self.peer
+        time.sleep(max(0.0, getattr(self, "last_nack", 0.0) + window_s + 0.05 - time.monotonic()))
         with p.rx_lock:
             video = dict(p.video)
             vssrc = p.vssrc
@@ -373,7 +377,7 @@ class TrustBoundary(unittest.TestCase):
         nacked = [(first + i) & 0xFFFF for i in range(1020)]
         with p.rx_lock:
             start = len(p.rx)
-        t = time.monotonic()
+        t = self.last_nack = time.monotonic()
         p.send(rtcp_rr(PEER_RTCP_SSRC) + rtcp_nack(PEER_RTCP_SSRC, vssrc, entries))
         time.sleep(0.3)
         with p.rx_lock:
@@ -427,7 +431,7 @@ class TrustBoundary(unittest.TestCase):
         self.assertAlmostEqual(row["rtt_ms"], 400, delta=5)
         rtt_us = int(row["rtt_ms"] * 1000)
         budget = VIDEO_KBPS * 1000 // 2 // 8 * rtt_us // 1000000
-        resent, expect, have = self.nack_and_count(budget)
+        resent, expect, have = self.nack_and_count(budget, rtt_us / 1e6)
         nbytes = sum(r[2] for r in resent)
         print(f"NACK for 1020 packets ({have} sent so far), RTT {row['rtt_ms']} ms: {len(resent)} "
               f"resent, {nbytes} bytes, budget {budget}")
@@ -435,6 +439,22 @@ class TrustBoundary(unittest.TestCase):
         self.assertGreater(nbytes, budget - MAX_PACKET - 10)
         self.assertEqual(p.wait_stats(lambda r: r["video_out"]["rtx_over_budget"] >= 2, 3)
                          ["video_out"]["rtx_over_budget"], 2)
+
+        # A round trip the peer lies about (30 s; DLSR is its to state): the
+        # budget's window, and so one NACK's burst, is capped at
+        # HIST_MAX_RTT_US whatever the report says.
+        p.send(rtcp_rr(PEER_RTCP_SSRC, [p.rr_with_rtt(30.0)]))
+        row = p.wait_stats(lambda r: (r["rtt_ms"] or 0) > 29000, 3)
+        self.assertIsNotNone(row, "the lying report block gave no RTT")
+        budget = VIDEO_KBPS * 1000 // 2 // 8 * HIST_MAX_RTT_US // 1000000
+        resent, expect, have = self.nack_and_count(budget, HIST_MAX_RTT_US / 1e6)
+        nbytes = sum(r[2] for r in resent)
+        print(f"NACK for 1020 packets ({have} sent so far), RTT {row['rtt_ms']} ms (a lie): "
+              f"{len(resent)} resent, {nbytes} bytes, budget {budget}")
+        self.assertLessEqual(nbytes, budget)
+        self.assertGreater(nbytes, budget - MAX_PACKET)
+        self.assertEqual(p.wait_stats(lambda r: r["video_out"]["rtx_over_budget"] >= 3, 3)
+                         ["video_out"]["rtx_over_budget"], 3)
 
     def test_refusals_are_counted_alone(self):
         p = self.peer
