@@ -201,8 +201,7 @@ void vc_y4m_close(struct vc_y4m_reader *r)
 int vc_y4m_create(struct vc_y4m_writer *w, const char *path, int width, int height, int fps)
 {
 	memset(w, 0, sizeof(*w));
-	if (width < 2 || height < 2 || (width & 1) || (height & 1) || width > VC_Y4M_MAX_DIM ||
-	    height > VC_Y4M_MAX_DIM || fps <= 0)
+	if (width < 2 || height < 2 || width > VC_Y4M_MAX_DIM || height > VC_Y4M_MAX_DIM || fps <= 0)
 		return -EINVAL;
 	w->fp = fopen(path, "wb");
 	if (!w->fp)
@@ -226,8 +225,8 @@ int vc_y4m_write(struct vc_y4m_writer *w, const struct vc_frame *f)
 	if (fputs("FRAME\n", w->fp) == EOF)
 		return -EIO;
 	for (int p = 0; p < 3; p++) {
-		int pw = p ? w->width / 2 : w->width;
-		int ph = p ? w->height / 2 : w->height;
+		int pw = p ? (w->width + 1) / 2 : w->width;
+		int ph = p ? (w->height + 1) / 2 : w->height;
 		for (int y = 0; y < ph; y++)
 			if (fwrite(f->plane[p] + (size_t)y * (size_t)f->stride[p], 1, (size_t)pw,
 				   w->fp) != (size_t)pw)

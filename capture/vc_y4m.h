@@ -31,6 +31,9 @@ struct vc_y4m_writer {
 	int fps;
 };
 
+/* Any size from 2x2 (a peer's picture may be odd-sized: the chroma planes
+ * are then (w+1)/2 x (h+1)/2, as in the frame).  The reader takes even
+ * sizes only: what it reads feeds the encoder. */
 int vc_y4m_create(struct vc_y4m_writer *w, const char *path, int width, int height, int fps);
 /* Append one frame (its size must match). Returns 0 or -errno. */
 int vc_y4m_write(struct vc_y4m_writer *w, const struct vc_frame *f);

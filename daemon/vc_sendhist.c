@@ -68,6 +68,8 @@ enum vc_hist_result vc_sendhist_take(struct vc_sendhist *h, uint16_t seq, uint64
 
 	if (rtt < VC_HIST_MIN_RTT_US)
 		rtt = VC_HIST_MIN_RTT_US;
+	if (rtt > VC_HIST_MAX_RTT_US)
+		rtt = VC_HIST_MAX_RTT_US;
 	uint64_t budget = (uint64_t)h->budget_bps / 8u * rtt / 1000000u;
 	if (budget < VC_HIST_BUDGET_MIN)
 		budget = VC_HIST_BUDGET_MIN;

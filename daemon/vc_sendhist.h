@@ -7,7 +7,9 @@
  * round trip has room: at most budget_bps / 8 x RTT bytes (with a floor of
  * VC_HIST_BUDGET_MIN bytes) per RTT window, whatever the NACKs ask for.  One
  * NACK naming 1,000 packets therefore costs about what was sent in one round
- * trip, not 1.3 MB.
+ * trip, not 1.3 MB.  The RTT is the peer's report (its DLSR is its to
+ * state), so the window is clamped to VC_HIST_MIN_RTT_US..VC_HIST_MAX_RTT_US:
+ * a report claiming a 30 s round trip must not buy a 30 s burst.
  *
  * Threading: the send thread stores, the receive thread takes; one mutex
  * guards the slots for one memcpy each.  Time is an argument.
@@ -23,6 +25,7 @@
 #define VC_HIST_BUDGET_MIN 9600u      /* bytes per RTT: eight full packets */
 #define VC_HIST_DEFAULT_RTT_US 100000u
 #define VC_HIST_MIN_RTT_US 20000u
+#define VC_HIST_MAX_RTT_US 1000000u
 
 struct vc_sendhist;
 

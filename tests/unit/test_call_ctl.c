@@ -310,6 +310,16 @@ static void test_sendhist_budget(void)
 		ok += vc_sendhist_take(h, (uint16_t)i, 1000000, 1000, out, sizeof(out), &len) == VC_HIST_OK;
 	CHECK_EQ(ok, 8);
 	vc_sendhist_free(h);
+	/* A reported RTT of 30 s counts as 1 s: 125000 bytes (104 packets),
+	 * not the whole history. */
+	CHECK_EQ(vc_sendhist_new(&h, 1000000), 0);
+	for (unsigned i = 0; i < 1000; i++)
+		vc_sendhist_store(h, (uint16_t)i, pkt, sizeof(pkt));
+	ok = 0;
+	for (unsigned i = 0; i < 1000; i++)
+		ok += vc_sendhist_take(h, (uint16_t)i, 1000000, 30000000, out, sizeof(out), &len) == VC_HIST_OK;
+	CHECK_EQ(ok, 104);
+	vc_sendhist_free(h);
 	vc_sendhist_free(NULL);
 }
 

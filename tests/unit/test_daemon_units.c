@@ -1,6 +1,7 @@
 /* test_daemon_units.c - the daemon's own modules without a call: option
  * parsing (vc_opts), address parsing and the peer check (vc_net), file
- * sinks and their sidecars (vc_sink), and the stats line (vc_stats).
+ * sinks and their sidecars (vc_sink), the stats line (vc_stats), and the
+ * window's picture mailbox (vc_callwin) with an odd-sized picture.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vc_callwin.h"
 #include "vc_net.h"
 #include "vc_opts.h"
 #include "vc_sink.h"
@@ -152,6 +154,76 @@ static void test_opts(void)
 	}
 }
 
+/* An odd-sized picture as the decoder hands it over (planes borrowed, rows
+ * padded: strides 352 and 176), pattern p. */
+struct odd_pic {
+	struct vc_frame f;
+	uint8_t y[352 * 241], u[176 * 121], v[176 * 121];
+};
+
+static void odd_pic(struct odd_pic *o, int w, int h, unsigned p)
+{
+	memset(o, 0xEE, sizeof(*o)); /* padding that must not be shown */
+	o->f = (struct vc_frame){ .width = w, .height = h, .plane = { o->y, o->u, o->v },
+				  .stride = { 352, 176, 176 }, .index = p };
+	for (int pl = 0; pl < 3; pl++) {
+		int pw = pl ? (w + 1) / 2 : w, ph = pl ? (h + 1) / 2 : h;
+		for (int y = 0; y < ph; y++)
+			for (int x = 0; x < pw; x++)
+				o->f.plane[pl][y * o->f.stride[pl] + x] = (uint8_t)(p + 3 * x + 5 * y + 71 * pl);
+	}
+}
+
+static int same_picture(const struct vc_frame *a, const struct vc_frame *b)
+{
+	if (a->width != b->width || a->height != b->height || a->index != b->index)
+		return 0;
+	for (int pl = 0; pl < 3; pl++) {
+		int pw = pl ? (a->width + 1) / 2 : a->width, ph = pl ? (a->height + 1) / 2 : a->height;
+		for (int y = 0; y < ph; y++)
+			if (memcmp(a->plane[pl] + (size_t)y * (size_t)a->stride[pl],
+				   b->plane[pl] + (size_t)y * (size_t)b->stride[pl], (size_t)pw) != 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* The peer's picture goes from video playout to the main thread through a
+ * mailbox: a 321x241 picture must come out whole (last column and row,
+ * chroma 161x121), the newest of two posts wins, and a change of size in
+ * between (640x480) changes nothing. */
+static void test_mailbox_odd(void)
+{
+	static struct odd_pic a, b;
+	struct vc_frame big;
+	struct vc_mailbox *mb;
+	const struct vc_frame *got;
+
+	CHECK_EQ(vc_mailbox_new(&mb), 0);
+	CHECK(vc_mailbox_take(mb) == NULL);
+	odd_pic(&a, 321, 241, 1);
+	vc_mailbox_post(mb, &a.f);
+	got = vc_mailbox_take(mb);
+	CHECK(got != NULL && same_picture(got, &a.f));
+	CHECK(got != NULL && got->plane[0] != a.f.plane[0]); /* a copy */
+	CHECK(vc_mailbox_take(mb) == NULL);
+
+	CHECK_EQ(vc_frame_alloc(&big, 640, 480), 0);
+	vc_frame_fill(&big, 16, 128, 128);
+	vc_mailbox_post(mb, &big);
+	got = vc_mailbox_take(mb);
+	CHECK(got != NULL && same_picture(got, &big));
+	odd_pic(&a, 321, 241, 2);
+	odd_pic(&b, 321, 241, 3);
+	vc_mailbox_post(mb, &a.f);
+	vc_mailbox_post(mb, &b.f);
+	got = vc_mailbox_take(mb);
+	CHECK(got != NULL && same_picture(got, &b.f));
+	CHECK(vc_mailbox_take(mb) == NULL);
+	vc_frame_free(&big);
+	vc_mailbox_free(mb);
+}
+
 static void test_video_sink(void)
 {
 	struct vc_vsink *s = NULL;
@@ -293,6 +365,7 @@ int main(void)
 	RUN(test_split_hostport);
 	RUN(test_peer_check);
 	RUN(test_opts);
+	RUN(test_mailbox_odd);
 	RUN(test_video_sink);
 	RUN(test_audio_sink);
 	RUN(test_stats_line);

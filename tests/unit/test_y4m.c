@@ -55,6 +55,32 @@ static void test_roundtrip(void)
 		vc_frame_free(&f[i]);
 }
 
+/* A peer may send an odd-sized picture: it is recorded whole, the chroma
+ * planes rounded up (161x121 for 321x241), every byte where it belongs. */
+static void test_write_odd(void)
+{
+	struct vc_y4m_writer w;
+	struct vc_frame f;
+	static const char hdr[] = "YUV4MPEG2 W321 H241 F30:1 Ip A1:1 C420jpeg\nFRAME\n";
+	const size_t ys = 321 * 241, cs = 161 * 121;
+	static uint8_t buf[2 * (sizeof(hdr) + 321 * 241 + 2 * 161 * 121)];
+
+	CHECK_EQ(vc_frame_alloc(&f, 321, 241), 0);
+	for (size_t i = 0; i < ys + 2 * cs; i++)
+		((uint8_t *)f.mem)[i] = (uint8_t)(i * 7 + i / 321);
+	CHECK_EQ(vc_y4m_create(&w, tmp("odd.y4m"), 321, 241, 30), 0);
+	CHECK_EQ(vc_y4m_write(&w, &f), 0);
+	CHECK_EQ(vc_y4m_finish(&w), 0);
+	FILE *fp = fopen(tmp("odd.y4m"), "rb");
+	size_t n = fp ? fread(buf, 1, sizeof(buf), fp) : 0;
+	if (fp)
+		fclose(fp);
+	CHECK_EQ(n, sizeof(hdr) - 1 + ys + 2 * cs);
+	CHECK(memcmp(buf, hdr, sizeof(hdr) - 1) == 0);
+	CHECK(memcmp(buf + sizeof(hdr) - 1, f.mem, ys + 2 * cs) == 0);
+	vc_frame_free(&f);
+}
+
 static void test_tags(void)
 {
 	struct vc_y4m_reader r;
@@ -152,6 +178,7 @@ int main(void)
 	if (!tmp_make("y4m"))
 		return 1;
 	RUN(test_roundtrip);
+	RUN(test_write_odd);
 	RUN(test_tags);
 	RUN(test_malformed);
 	tmp_remove();
