@@ -25,7 +25,7 @@ import time
 import unittest
 from contextlib import contextmanager
 
-from test_daemon import rtcp_types, VCALLD, free_port, rtp
+from test_daemon import VCALLD, free_port, read_stats, rtcp_types, rtp
 
 PEER_AUDIO_SSRC = 0x0A0D1000
 PEER_VIDEO_SSRC = 0x0A0D2000
