@@ -20,6 +20,7 @@ struct acc {
 struct vc_avsync {
 	struct acc acc[VC_N_STREAMS];
 	uint32_t extra[VC_N_STREAMS];   /* receive thread */
+	unsigned measured;              /* ticks with notes of both streams */
 	pthread_mutex_t drift_lock;     /* reset (receive thread) vs tick (same): cheap */
 	struct vc_drift drift;
 	_Atomic int64_t drift_ppb;      /* INT64_MIN: unknown */
@@ -109,7 +110,10 @@ void vc_avsync_tick(struct vc_avsync *a, uint64_t now, bool have_transit, int64_
 	}
 	take(&a->acc[VC_AUDIO], &am, &an);
 	take(&a->acc[VC_VIDEO], &vm, &vn);
-	if (an && vn)
+	/* The first second of both streams is start-up (the decode-time and
+	 * jitter estimates still empty, the first keyframe): it measures the
+	 * transient, not the offset, and a step taken on it stays. */
+	if (an && vn && ++a->measured > VC_SYNC_WARMUP_TICKS)
 		vc_sync_step(a->extra, vm - am);
 	memcpy(extra, a->extra, sizeof(a->extra));
 }

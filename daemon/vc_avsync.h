@@ -6,7 +6,8 @@
  * offset between the hosts is the same for both streams, so the
  * difference of the means is the A/V offset.  Once a second the earlier
  * stream is given more delay (or the later one's added delay is taken
- * back) in steps of at most VC_SYNC_STEP_MS; the audio buffer reaches its
+ * back) in steps of at most VC_SYNC_STEP_MS, from the second second in
+ * which both streams played on (the first is start-up); the audio buffer reaches its
  * new target by stretching, so the step is not heard.
  *
  * Drift: once a second the audio jitter buffer's reference transit feeds a
@@ -27,6 +28,7 @@
 #define VC_SYNC_STEP_MS 10.0
 #define VC_SYNC_DEADBAND_MS 5.0
 #define VC_SYNC_MAX_EXTRA_MS 400u
+#define VC_SYNC_WARMUP_TICKS 1   /* ticks of both streams measured but not acted on */
 #define VC_DRIFT_MIN_SPAN_S 20.0 /* of fastest-packet samples before drift_ppm is given */
 #define VC_DRIFT_STEP_MS 50.0    /* a jump this large (a route change) starts the fit again */
 
